@@ -1,0 +1,44 @@
+# Sourced by scripts/sanity.sh and scripts/units.sh (after scripts/env.sh).
+# shellcheck shell=bash
+#
+# ansible-test resolves the real path of the collection and insists that it sits at
+# .../ansible_collections/<namespace>/<name>; a symlink is not enough. So each run tests
+# a fresh copy of exactly the files git would ship: tracked plus untracked-not-ignored.
+
+ANSIBLE_TEST_ROOT="$BUILD/ansible-test"
+ANSIBLE_TEST_COLLECTION="$ANSIBLE_TEST_ROOT/ansible_collections/ecss/callapi"
+
+build_ansible_test_tree() {
+    rm -rf "$ANSIBLE_TEST_ROOT"
+    mkdir -p "$ANSIBLE_TEST_COLLECTION"
+    # --deduplicate: a file both modified and tracked is listed once; deleted-but-tracked
+    # files are skipped by the existence test below.
+    (cd "$ROOT" && git ls-files -co --exclude-standard --deduplicate -z) \
+        | (cd "$ROOT" && while IFS= read -r -d '' path; do
+                if [ -e "$path" ] || [ -L "$path" ]; then printf '%s\0' "$path"; fi
+            done) \
+        | tar -C "$ROOT" --null --no-recursion -cf - --files-from=- \
+        | tar -C "$ANSIBLE_TEST_COLLECTION" -xf -
+    # ansible-test walks up from the collection to the nearest .git and asks it for the file
+    # list; the checkout's own .git ignores .build, which would leave nothing to test. An
+    # empty repository here makes the copy its own content root (untracked files count).
+    git init -q "$ANSIBLE_TEST_COLLECTION"
+    link_dependency_collections
+}
+
+# Collections the tested code depends on (galaxy.yml) must sit in the same
+# ansible_collections tree. They come from the `ansible` pip package (Galaxy is not reachable).
+DEPENDENCY_COLLECTIONS=(community/crypto)
+
+link_dependency_collections() {
+    local installed dependency namespace name
+    installed="$("$VENV/bin/python" -c 'import ansible_collections; print(list(ansible_collections.__path__)[0])')"
+    for dependency in "${DEPENDENCY_COLLECTIONS[@]}"; do
+        namespace="${dependency%/*}"
+        name="${dependency#*/}"
+        if [ -d "$installed/$dependency" ]; then
+            mkdir -p "$ANSIBLE_TEST_ROOT/ansible_collections/$namespace"
+            ln -sfn "$installed/$dependency" "$ANSIBLE_TEST_ROOT/ansible_collections/$namespace/$name"
+        fi
+    done
+}

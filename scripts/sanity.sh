@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Gate: `ansible-test sanity` over the whole collection, offline (no Docker, no ci-files host).
+#
+# Usage: scripts/sanity.sh [extra ansible-test sanity arguments, e.g. --test pylint]
+# Sanity virtualenvs are cached by ansible-test in ~/.ansible/test/venv; the first run
+# builds them from the package index, later runs reuse them.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+. "$ROOT/scripts/ansible-test-offline/build-tree.sh"
+ensure_venv
+
+PYTHON_VERSION="${ECSS_ANSIBLE_TEST_PYTHON:-3.11}"
+
+# ansible-test would download get-pip.py from a host that is not reachable here; it looks
+# for a cached copy first, named after the pip version it wants.
+install_offline_get_pip() {
+    local pip_version cache
+    pip_version="$(python - <<'PY'
+from ansible_test._internal.python_requirements import get_venv_packages
+from ansible_test._internal.host_configs import NativePythonConfig
+print(get_venv_packages(NativePythonConfig(version='3.11'))['pip'])
+PY
+)"
+    cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    mkdir -p "$(dirname "$cache")"
+    install -m 0644 "$ROOT/scripts/ansible-test-offline/get_pip.py" "$cache"
+}
+
+# Programs that sanity tests run but ansible-test does not install (shellcheck), kept in a
+# small virtualenv of their own so that no test is skipped for lack of them.
+ensure_sanity_tools() {
+    local tools="$BUILD/tools" requirements="$ROOT/scripts/ansible-test-offline/tools-requirements.txt" want
+    want="$(sha256sum < "$requirements" | cut -d' ' -f1)"
+    if [ "$(cat "$tools/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
+        rm -rf "$tools"
+        python3 -m venv "$tools"
+        "$tools/bin/pip" install -q --disable-pip-version-check -r "$requirements" 2>&1 \
+            | grep -v "^WARNING: Location" || true
+        "$tools/bin/shellcheck" --version > /dev/null
+        echo "$want" > "$tools/.requirements.sha256"
+    fi
+    export PATH="$PATH:$tools/bin"
+}
+
+# Tests that cannot run here at all are listed with the reason in docs/quality-gates.md.
+SKIPPED_TESTS=()
+
+install_offline_get_pip
+ensure_sanity_tools
+build_ansible_test_tree
+
+cd "$ANSIBLE_TEST_COLLECTION"
+skip_arguments=()
+for test in "${SKIPPED_TESTS[@]}"; do skip_arguments+=(--skip-test "$test"); done
+
+start=$SECONDS
+status=0
+ansible-test sanity --venv --python "$PYTHON_VERSION" --color no \
+    "${skip_arguments[@]}" "$@" || status=$?
+echo "== ansible-test sanity finished in $((SECONDS - start)) s with status $status"
+exit "$status"
