@@ -1,0 +1,108 @@
+"""``python -m cocon_simulator``: run the CoCon simulator until SIGTERM or Ctrl-C."""
+
+import argparse
+import logging
+import os
+import signal
+import sys
+
+from cocon_simulator import model, persistence
+from cocon_simulator.server import CoconService, FaultKnobs, SimulatorServer
+
+PASSWORD_ENV = "COCON_SIMULATOR_PASSWORD"
+
+
+def _rate(text):
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _positive(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m cocon_simulator",
+        description="SSH server imitating ECSS-10's CoCon console (test fixture, demo backend).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8023, help="0 picks a free port (printed)")
+    parser.add_argument("--user", default="admin")
+    parser.add_argument(
+        "--password",
+        default=None,
+        help="login password (default 'password'); prefer --password-file or $%s, "
+        "which keep it off the process list" % PASSWORD_ENV,
+    )
+    parser.add_argument("--password-file", help="file whose first line is the password")
+    parser.add_argument("--state", default="cocon-state.json", help="JSON state file")
+    parser.add_argument("--host-key", default="cocon-host-key", help="private host key file")
+    parser.add_argument("--command-log", help="append one JSON line per command received")
+    parser.add_argument("--ready-file", help="written with 'HOST PORT' once listening")
+    parser.add_argument("--latency-ms", type=int, default=0, help="sleep before each command")
+    parser.add_argument("--locked-rate", type=_rate, default=0.0, help="fraction answered 'temporary locked'")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the --locked-rate dice")
+    parser.add_argument("--drop-after", type=_positive, help="reset the connection on the Nth command")
+    parser.add_argument("--refuse-login", action="store_true", help="reject every password")
+    parser.add_argument("--max-channels-per-connection", type=_positive)
+    parser.add_argument("--no-ranges", action="store_true", help="reject number ranges like 24047{3-9}")
+    parser.add_argument("--verbose", action="store_true", help="log paramiko's debug output")
+    return parser.parse_args(argv)
+
+
+def _password(args):
+    if args.password_file:
+        with open(args.password_file, encoding="utf-8") as handle:
+            return handle.readline().rstrip("\r\n")
+    if os.environ.get(PASSWORD_ENV):
+        return os.environ[PASSWORD_ENV]
+    return args.password if args.password is not None else "password"
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
+    if not args.verbose:
+        # A client that vanishes mid-handshake is routine here, not worth a traceback.
+        logging.getLogger("paramiko").setLevel(logging.CRITICAL)
+
+    state = persistence.load_state(args.state, model.factory_state)
+    console = model.Console(state, allow_ranges=not args.no_ranges)
+    persistence.save_state(args.state, console.state)
+    knobs = FaultKnobs(
+        latency_ms=args.latency_ms,
+        locked_rate=args.locked_rate,
+        seed=args.seed,
+        drop_after=args.drop_after,
+        refuse_login=args.refuse_login,
+        max_channels_per_connection=args.max_channels_per_connection,
+    )
+    service = CoconService(
+        console,
+        args.state,
+        persistence.CommandLog(args.command_log),
+        knobs,
+        args.user,
+        _password(args),
+    )
+    host_key = persistence.load_or_create_host_key(args.host_key)
+    server = SimulatorServer(args.host, args.port, host_key, service)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    print("cocon-simulator listening on %s %d" % (server.host, server.port), flush=True)
+    if args.ready_file:
+        persistence.write_atomically(args.ready_file, "%s %d\n" % (server.host, server.port), 0o644)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

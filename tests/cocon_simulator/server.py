@@ -1,0 +1,265 @@
+"""The SSH side: paramiko server, exec and shell sessions, fault injection."""
+
+import codecs
+import dataclasses
+import datetime
+import hmac
+import logging
+import random
+import socket
+import struct
+import threading
+import time
+
+import paramiko
+from paramiko.common import MSG_CHANNEL_REQUEST
+
+from cocon_simulator import PROMPT_NODE, formatting, persistence
+from cocon_simulator.model import LOCKED_MESSAGE
+
+log = logging.getLogger("cocon_simulator")
+
+
+@dataclasses.dataclass
+class FaultKnobs:
+    latency_ms: int = 0
+    locked_rate: float = 0.0
+    seed: int = None
+    drop_after: int = None
+    refuse_login: bool = False
+    max_channels_per_connection: int = None
+
+
+class CoconService:
+    """What every connection shares: the console, its state file, the log and the faults."""
+
+    def __init__(self, console, state_path, command_log, knobs, user, password):
+        self.console = console
+        self.state_path = state_path
+        self.command_log = command_log
+        self.knobs = knobs
+        self.user = user
+        self._password = password
+        self._lock = threading.Lock()
+        self._rng = random.Random(knobs.seed)
+        self._received = 0
+
+    def password_matches(self, username, password):
+        if self.knobs.refuse_login:
+            return False
+        user_ok = hmac.compare_digest(username.encode(), self.user.encode())
+        password_ok = hmac.compare_digest(password.encode(), self._password.encode())
+        return user_ok and password_ok
+
+    def answer(self, conn, mode, command):
+        """The framed answer to one command, or None when the connection must be dropped."""
+        with self._lock:
+            self._received += 1
+            if self.knobs.drop_after and self._received == self.knobs.drop_after:
+                self.command_log.record(conn, mode, command, "dropped")
+                return None
+            locked = self.knobs.locked_rate > 0 and self._rng.random() < self.knobs.locked_rate
+        started_at = datetime.datetime.now()
+        clock = time.monotonic()
+        if self.knobs.latency_ms:
+            time.sleep(self.knobs.latency_ms / 1000.0)
+        with self._lock:
+            if locked:
+                body, outcome = LOCKED_MESSAGE + "\n", "locked"
+            else:
+                body, changed = self.console.run(command)
+                outcome = "executed"
+                if changed:
+                    persistence.save_state(self.state_path, self.console.state)
+            self.command_log.record(conn, mode, command, outcome)
+        elapsed_ms = int((time.monotonic() - clock) * 1000)
+        return formatting.with_footer(body, started_at, elapsed_ms)
+
+
+def _handle_request_then_serve(channel, message):
+    # paramiko answers an exec/shell request only after the server's check returns. A
+    # session started from inside the check could send its output, exit status and close
+    # before that answer, and the client would see "Channel closed". So the session starts
+    # here, once paramiko has sent the answer.
+    paramiko.Channel._handle_request(channel, message)
+    channel.transport.server_object.start_pending_session(channel)
+
+
+class _Transport(paramiko.Transport):
+    _channel_handler_table = dict(paramiko.Transport._channel_handler_table)
+    _channel_handler_table[MSG_CHANNEL_REQUEST] = _handle_request_then_serve
+
+
+class ConnectionServer(paramiko.ServerInterface):
+    """One SSH connection: authentication, channel policy, and its sessions."""
+
+    def __init__(self, service, conn_id, transport, sock):
+        self.service = service
+        self.conn_id = conn_id
+        self.transport = transport
+        self.sock = sock
+        self._lock = threading.Lock()
+        self._session_channels = 0
+        self._pending = {}
+
+    # -- authentication ---------------------------------------------------------------
+    def get_allowed_auths(self, username):
+        return "password"
+
+    def check_auth_password(self, username, password):
+        if self.service.password_matches(username, password):
+            return paramiko.AUTH_SUCCESSFUL
+        return paramiko.AUTH_FAILED
+
+    # -- channels ---------------------------------------------------------------------
+    def check_channel_request(self, kind, chanid):
+        if kind != "session":
+            return paramiko.OPEN_FAILED_UNKNOWN_CHANNEL_TYPE
+        limit = self.service.knobs.max_channels_per_connection
+        with self._lock:
+            if limit is not None and self._session_channels >= limit:
+                return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+            self._session_channels += 1
+        return paramiko.OPEN_SUCCEEDED
+
+    def check_channel_pty_request(self, channel, term, width, height, pixelwidth, pixelheight, modes):
+        return True
+
+    def check_channel_window_change_request(self, channel, width, height, pixelwidth, pixelheight):
+        return True
+
+    def check_channel_shell_request(self, channel):
+        return self._claim(channel, ("shell", None))
+
+    def check_channel_exec_request(self, channel, command):
+        return self._claim(channel, ("exec", command.decode("utf-8", "replace")))
+
+    def _claim(self, channel, session):
+        with self._lock:
+            if channel.get_id() in self._pending:
+                return False
+            self._pending[channel.get_id()] = session
+        return True
+
+    def start_pending_session(self, channel):
+        with self._lock:
+            session = self._pending.get(channel.get_id())
+            if not session or session == "started":
+                return
+            self._pending[channel.get_id()] = "started"
+        mode, command = session
+        target = self._serve_exec if mode == "exec" else self._serve_shell
+        threading.Thread(target=self._guarded, args=(target, channel, command), daemon=True).start()
+
+    # -- sessions ---------------------------------------------------------------------
+    def _guarded(self, target, channel, command):
+        try:
+            target(channel, command)
+        except (OSError, EOFError, paramiko.SSHException):
+            log.debug("session on connection %s ended by the peer", self.conn_id)
+        finally:
+            try:
+                channel.close()
+            except (OSError, EOFError, paramiko.SSHException):
+                pass
+
+    def _serve_exec(self, channel, command):
+        command = command.strip()
+        if command:
+            answer = self.service.answer(self.conn_id, "exec", command)
+            if answer is None:
+                self.drop()
+                return
+            channel.sendall(answer.encode("utf-8"))
+        channel.send_exit_status(0)
+        channel.shutdown_write()
+
+    def _serve_shell(self, channel, _unused):
+        prompt = "%s@%s:/$ " % (self.service.user, PROMPT_NODE)
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        channel.sendall(prompt.encode())
+        line, after_cr = "", False
+        while True:
+            data = channel.recv(4096)
+            if not data:
+                return
+            for char in decoder.decode(data):
+                if char == "\n" and after_cr:
+                    after_cr = False
+                    continue
+                after_cr = char == "\r"
+                if char in "\r\n":
+                    command, line = line.strip(), ""
+                    channel.sendall((command + "\r\n").encode("utf-8"))
+                    if command == "exit":
+                        channel.send_exit_status(0)
+                        return
+                    if command:
+                        answer = self.service.answer(self.conn_id, "shell", command)
+                        if answer is None:
+                            self.drop()
+                            return
+                        channel.sendall(answer.replace("\n", "\r\n").encode("utf-8"))
+                    channel.sendall(prompt.encode())
+                elif char in "\x7f\x08":
+                    line = line[:-1]
+                elif char == "\x04" and not line:
+                    channel.send_exit_status(0)
+                    return
+                else:
+                    line += char
+
+    def drop(self):
+        """Cut the TCP connection with a reset: no exit status, no channel close, no EOF."""
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        self.transport.close()
+
+
+class SimulatorServer:
+    def __init__(self, host, port, host_key, service):
+        self.host_key = host_key
+        self.service = service
+        self._stop = threading.Event()
+        self._listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind((host, port))
+        self._listener.listen(64)
+        self._listener.settimeout(0.2)
+        self.host, self.port = self._listener.getsockname()[:2]
+        self._next_conn = 0
+
+    def serve_forever(self):
+        try:
+            while not self._stop.is_set():
+                try:
+                    sock, _peer = self._listener.accept()
+                except socket.timeout:
+                    continue
+                # Without it every small answer waits for the peer's delayed ACK (~40 ms).
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self._next_conn += 1
+                threading.Thread(
+                    target=self._serve_connection, args=(sock, self._next_conn), daemon=True
+                ).start()
+        finally:
+            self._listener.close()
+
+    def stop(self):
+        self._stop.set()
+
+    def _serve_connection(self, sock, conn_id):
+        transport = _Transport(sock)
+        transport.add_server_key(self.host_key)
+        server = ConnectionServer(self.service, conn_id, transport, sock)
+        try:
+            transport.start_server(server=server)
+        except (paramiko.SSHException, EOFError, OSError):
+            transport.close()
+            return
+        # Sessions are served from the request hook. The channels paramiko queues for
+        # accept() are left there on purpose: a channel taken out and dropped would be
+        # garbage-collected, and paramiko closes a channel when it is collected.
+        transport.join()
