@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: ecss.callapi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    DOCUMENTATION = r"""
+options:
+  cocon_host:
+    description:
+      - Address of an ECSS-10 node that serves the CoCon console. One node manages the whole cluster.
+      - If not set, the environment variable E(ECSS_COCON_HOST) is used.
+    type: str
+    default: 127.0.0.1
+  cocon_port:
+    description:
+      - SSH port of the CoCon console.
+      - If not set, the environment variable E(ECSS_COCON_PORT) is used.
+    type: int
+    default: 8023
+  cocon_user:
+    description:
+      - CoCon user name.
+      - If not set, the environment variable E(ECSS_COCON_USER) is used.
+    type: str
+    default: admin
+  cocon_password:
+    description:
+      - Password of O(cocon_user). Required, here or in the environment variable E(ECSS_COCON_PASSWORD).
+      - Never logged; it travels only inside the SSH session, never on a command line.
+    type: str
+  cocon_timeout:
+    description:
+      - Seconds to wait for the connection and for each command's answer.
+      - If not set, the environment variable E(ECSS_COCON_TIMEOUT) is used.
+    type: float
+    default: 30
+  cocon_known_hosts:
+    description:
+      - OpenSSH C(known_hosts) file that holds the console's host key, as C([host]:port keytype key).
+      - If not set, the environment variable E(ECSS_COCON_KNOWN_HOSTS) is used.
+    type: path
+    default: ~/.ssh/known_hosts
+  cocon_host_key_policy:
+    description:
+      - V(strict) fails on a host key that is not in O(cocon_known_hosts).
+      - V(accept-new) records an unknown host key in O(cocon_known_hosts) and goes on, with a warning.
+      - Either way a host key that differs from the recorded one fails the task.
+      - If not set, the environment variable E(ECSS_COCON_HOST_KEY_POLICY) is used.
+    type: str
+    choices: [strict, accept-new]
+    default: strict
+  cocon_exec_mode:
+    description:
+      - How commands reach the console.
+      - V(auto) runs every command on its own exec channel of one SSH connection, and falls back to
+        V(connection_per_command) by itself when the console refuses a second channel.
+      - V(channels) is V(auto) without the fallback.
+      - V(connection_per_command) opens one SSH connection per command, as public ECSS-10 scripts do.
+      - V(shell) sends the commands line by line through one interactive console session.
+      - Several exec channels on one connection are not confirmed on a real ECSS-10; the fallback makes that safe.
+      - If not set, the environment variable E(ECSS_COCON_EXEC_MODE) is used.
+    type: str
+    choices: [auto, channels, connection_per_command, shell]
+    default: auto
+  cocon_locked_retries:
+    description:
+      - How many times a command answered with C(temporary locked) (another session holds the
+        configuration lock) is retried, after a short random pause, before the task fails.
+    type: int
+    default: 5
+requirements:
+  - paramiko >= 2.9 on the host that runs the module (normally the controller).
+notes:
+  - All CoCon modules belong to the action group C(ecss.callapi.cocon), so
+    C(module_defaults) with C(group/ecss.callapi.cocon) sets the connection options once.
+  - Every identifier that ends up on a CoCon command line is checked before anything is sent;
+    whitespace, quotes, C(;), newlines and control characters are rejected.
+  - Output is parsed from the shapes documented for ECSS-10 releases 2019 to 3.14; footers
+    C([exec at: ...]) and failure markers (C(There is no such command:), C(Command error:),
+    C(Invalid command's arguments:)) are recognised.
+"""

@@ -1,0 +1,273 @@
+# -*- coding: utf-8 -*-
+# Copyright: ecss.callapi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parsers for ECSS-10 CoCon console output, one per output shape.
+
+Every parser is a pure function of the text CoCon printed.  Each accepts both the real
+multi-line output (CR LF or LF, cells padded with spaces) and the "flat" form in which a
+copy-paste lost every line break (the user's document shows outputs that way).
+Nothing here depends on column widths: tables are split on their box characters.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+FAILURE_MARKERS = (
+    "There is no such command:",
+    "Command error:",
+    "Invalid command's arguments:",
+)
+LOCKED_MARKER = "temporary locked"
+
+_FOOTER_RE = re.compile(
+    r"\[exec at: (?P<exec_at>[^,\]]+), exec time: (?P<exec_time_ms>\d+)\s*ms, nodes: (?P<nodes>[^\]]*)\]\s*$"
+)
+_API_KEY_RE = re.compile(r"API key:\s*(?P<key>[A-Za-z0-9]+)", re.IGNORECASE)
+_ALIAS_SET_HEADER_RE = re.compile(
+    r"There are aliases within domain (?P<domain>\S+) affected by settings property (?P<property>\S+?):"
+)
+
+# alias/set result flags (legend printed by CoCon after the alias lines)
+ALIAS_FLAG_MEANINGS = {
+    "": "successful setup",
+    "a": "setup alias address",
+    "i": "setup alias interface",
+    "!": "setup broken: alias already exists",
+    "*": "setup broken: alias does not exist",
+    "L": "setup broken: no free subscriber licences",
+    "x": "setup broken: unexpected error",
+}
+ALIAS_FAILURE_FLAGS = frozenset("!*Lx")
+_FLAG_CHARS = "ai!*Lx"
+
+_TABLE_TOP, _TABLE_SEP, _TABLE_BOTTOM = u"┌", u"├", u"└"
+_BORDER_RE = re.compile(u"[┌├└][─┬┼┴]*[┐┤┘]")
+_CELL_BAR = u"│"
+
+
+def normalize_newlines(text):
+    """CoCon may end lines with CR LF (interactive shell); keep LF only."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_footer(text):
+    """Split off the ``[exec at: ..., exec time: Nms, nodes: ...]`` footer.
+
+    Returns ``(body, footer)`` where footer is a dict or None when absent.
+    """
+    text = normalize_newlines(text).rstrip()
+    match = _FOOTER_RE.search(text)
+    if not match:
+        return text, None
+    footer = {
+        "exec_at": match.group("exec_at").strip(),
+        "exec_time_ms": int(match.group("exec_time_ms")),
+        "nodes": match.group("nodes").strip(),
+    }
+    return text[:match.start()].rstrip(), footer
+
+
+def find_failure(text):
+    """Return CoCon's own failure words (from the marker to the end of its line), or None."""
+    text = normalize_newlines(text)
+    for marker in FAILURE_MARKERS:
+        index = text.find(marker)
+        if index != -1:
+            line = text[index:].split("\n", 1)[0]
+            footer_at = line.find("[exec at:")
+            return (line[:footer_at] if footer_at != -1 else line).strip()
+    return None
+
+
+def is_locked(text):
+    return LOCKED_MARKER in text
+
+
+def parse_box_table(text):
+    """Parse the first box-drawn table in ``text`` into a list of row dicts keyed by header.
+
+    Returns ``None`` when ``text`` holds no table.  Header names are stripped of padding.
+    """
+    text = normalize_newlines(text)
+    start = text.find(_TABLE_TOP)
+    if start == -1:
+        return None
+    region = text[start:]
+    borders = []
+    for border in _BORDER_RE.finditer(region):
+        borders.append(border)
+        if border.group(0).startswith(_TABLE_BOTTOM):
+            break
+    if not borders:
+        return None
+    region = region[:borders[-1].end()]
+    column_count = borders[0].group(0).count(u"┬") + 1
+
+    chunks = []
+    for index, border in enumerate(borders):
+        stop = borders[index + 1].start() if index + 1 < len(borders) else border.end()
+        chunks.append(_rows_of_chunk(region[border.end():stop], column_count))
+    header_rows = chunks[0]
+    if not header_rows:
+        return None
+    header = [cell.strip() for cell in header_rows[0]]
+    rows = []
+    for chunk in chunks[1:]:
+        for cells in chunk:
+            rows.append(dict(zip(header, (cell.strip() for cell in cells))))
+    return rows
+
+
+def _rows_of_chunk(chunk, column_count):
+    """Cells of the rows between two borders, in multi-line or flattened form."""
+    rows = []
+    lines = [line.strip() for line in chunk.split("\n") if _CELL_BAR in line]
+    if len(lines) > 1:
+        for line in lines:
+            rows.append(line.strip(_CELL_BAR).split(_CELL_BAR))
+        return rows
+    flat = chunk.strip()
+    if not flat:
+        return rows
+    pieces = flat[1:-1].split(_CELL_BAR) if flat.startswith(_CELL_BAR) else flat.split(_CELL_BAR)
+    # A flattened table reads "│a│b│ │c│d│": each row's cells, then the gap between rows.
+    step = column_count + 1
+    for offset in range(0, len(pieces), step):
+        cells = pieces[offset:offset + column_count]
+        if len(cells) == column_count:
+            rows.append(cells)
+    return rows
+
+
+def _column_key(name):
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def parse_new_api_key(text):
+    """The key in the output of ``integrations/add`` (both layouts) or ``integrations/replace``."""
+    body, _footer = parse_footer(text)
+    match = _API_KEY_RE.search(body)
+    return match.group("key") if match else None
+
+
+def parse_integrations_list(text):
+    """Rows of ``integrations/list`` as dicts with ``client_id``, ``api_key`` and, when the
+    console prints them, ``type`` and ``numbers``.  Columns are found by header name."""
+    body, _footer = parse_footer(text)
+    rows = parse_box_table(body)
+    if rows is None:
+        return []
+    integrations = []
+    for row in rows:
+        fields = dict((_column_key(name), value) for name, value in row.items())
+        client_id = fields.get("clientid")
+        if not client_id:
+            continue
+        entry = {"client_id": client_id, "api_key": fields.get("apikey") or None}
+        if "type" in fields:
+            entry["type"] = fields["type"] or None
+        if "numbers" in fields:
+            entry["numbers"] = fields["numbers"] or None
+        integrations.append(entry)
+    return integrations
+
+
+def parse_alias_set(text):
+    """Result of ``alias/set``: the domain, property and one entry per alias line.
+
+    Each entry is ``{"alias", "hash", "flag", "failed", "meaning"}``; a flag out of
+    ``ALIAS_FAILURE_FLAGS`` means that alias was not set even though the command "worked".
+    Returns None when the output is not an ``alias/set`` report.
+    """
+    body, _footer = parse_footer(text)
+    header = _ALIAS_SET_HEADER_RE.search(body)
+    if not header:
+        return None
+    rest = body[header.end():].split("Legend:", 1)[0]
+    tokens = rest.split()
+    results = []
+    consumed = 0
+    for index, token in enumerate(tokens):
+        if token != "<->" or index == 0 or index + 1 >= len(tokens):
+            continue
+        flag, alias = _split_flag(tokens[index - 1])
+        if not flag and index - 2 >= consumed and tokens[index - 2] in _FLAG_CHARS:
+            flag = tokens[index - 2]
+        results.append({
+            "alias": alias,
+            "hash": tokens[index + 1],
+            "flag": flag,
+            "failed": flag in ALIAS_FAILURE_FLAGS,
+            "meaning": ALIAS_FLAG_MEANINGS.get(flag, "unknown flag"),
+        })
+        consumed = index + 2
+    return {"domain": header.group("domain"), "property": header.group("property"), "results": results}
+
+
+def _split_flag(token):
+    """``*240473`` -> (``*``, ``240473``); alias numbers start with a digit, flags do not."""
+    if len(token) > 1 and token[0] in _FLAG_CHARS and (not token[0].isalnum() or token[1].isdigit()):
+        return token[0], token[1:]
+    return "", token
+
+
+_KEY_COLUMN_HINTS = ("parameter", "param", "name", "property", "field", "key")
+
+
+def parse_parameters(text):
+    """A parameter -> value dict from an ``info`` command (e.g. ``/api/csta/info``).
+
+    Accepts a box table (key column found by header name, value column named ``value``,
+    else the first and last columns) or plain ``name: value`` / ``name = value`` lines.
+    """
+    body, _footer = parse_footer(text)
+    rows = parse_box_table(body)
+    if rows:
+        names = list(rows[0].keys())
+        key_column = next((n for n in names if _column_key(n) in _KEY_COLUMN_HINTS), names[0])
+        value_column = next((n for n in names if _column_key(n) == "value"), names[-1])
+        return dict((row[key_column], row.get(value_column, "")) for row in rows if row.get(key_column))
+    parameters = {}
+    for line in body.split("\n"):
+        match = re.match(r"^\s*([A-Za-z_][\w\\.-]*)\s*[:=]\s*(.*?)\s*$", line)
+        if match:
+            parameters[match.group(1)] = match.group(2)
+    return parameters
+
+
+def parse_alias_info(text, default_alias=None):
+    """Properties per alias from ``alias/info`` (one alias or a range).
+
+    Returns ``{alias: {property: value}}``; an alias that exists with no property set maps to
+    ``{}``; an alias CoCon did not print is absent.  The real layout is not confirmed, so
+    this is lenient: a table with an ``Alias`` column, a table of property/value only
+    (attributed to ``default_alias``), or ``property: value`` lines.
+    """
+    body, _footer = parse_footer(text)
+    rows = parse_box_table(body)
+    aliases = {}
+    if rows:
+        names = list(rows[0].keys())
+        keyed = dict((_column_key(n), n) for n in names)
+        alias_column = keyed.get("alias")
+        property_column = keyed.get("property") or keyed.get("name") or keyed.get("parameter")
+        value_column = keyed.get("value")
+        if property_column is None or value_column is None:
+            return aliases
+        for row in rows:
+            alias = row.get(alias_column) if alias_column else default_alias
+            if not alias:
+                continue
+            properties = aliases.setdefault(alias, {})
+            if row.get(property_column):
+                properties[row[property_column]] = row.get(value_column, "")
+        return aliases
+    if default_alias is None or not body.strip():
+        return aliases
+    parameters = parse_parameters(body)
+    if parameters:
+        aliases[default_alias] = parameters
+    return aliases

@@ -1,0 +1,247 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: ecss.callapi contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: integration
+short_description: Ensure a domain's Call API integration (client id and API key) on ECSS-10
+version_added: 0.1.0
+description:
+  - An integration is the pair of client id and API key the amoCRM widget (or another Call API
+    client) authenticates with. Each domain (virtual PBX) holds one integration per client id.
+  - Reads C(/domain/<domain>/integrations/list) first. An existing integration's key is read back
+    from that table, never regenerated; a missing one is added with C(integrations/add), which
+    makes CoCon generate the key.
+  - O(rotate=true) replaces the key with C(integrations/replace).
+  - The key is returned in RV(api_key). Because a forgotten C(no_log) would otherwise print it, the
+    task's whole result is hidden from output by the module's action plugin; the registered
+    variable still carries it. Diffs and logs show only a fingerprint of the key.
+author:
+  - ecss.callapi contributors
+extends_documentation_fragment:
+  - ecss.callapi.cocon
+attributes:
+  check_mode:
+    support: full
+    description: Only C(integrations/list) is sent. A new integration's key cannot be known, so RV(api_key) is null.
+  diff_mode:
+    support: full
+    description: Shows presence, type and the key's fingerprint before and after, never the key.
+options:
+  domain:
+    description: ECSS-10 domain (virtual PBX) name, for example C(biysk.local).
+    type: str
+    required: true
+  client_id:
+    description: Client id of the integration, for example C(amocrm).
+    type: str
+    required: true
+  state:
+    description: Whether the integration should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  type:
+    description:
+      - Integration type, for consoles of release 3.14 and later.
+      - Unset sends the plain C(add <client id>) of earlier releases (as in the ECSS-10 amoCRM guide).
+      - V(widget) lets each operator connect on their own (their number is given at login).
+      - V(service) is one connection for all users, limited to O(numbers).
+      - When C(integrations/list) shows the type of an existing integration and it differs, the
+        task fails rather than remove and re-add it (that would issue a new key).
+    type: str
+    choices: [widget, service]
+  numbers:
+    description:
+      - Numbers a V(service) integration may use, in ECSS range syntax (C(24010{0-1}) is 240100 and 240101).
+    type: str
+  rotate:
+    description:
+      - Replace the key of an existing integration with a new one.
+      - Every run with O(rotate=true) issues a new key, so it always reports C(changed).
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Integration for the amoCRM widget
+  ecss.callapi.integration:
+    domain: biysk.local
+    client_id: amocrm
+  register: amocrm_integration
+
+- name: Hand the key to the next task without showing it
+  ansible.builtin.copy:
+    content: "{{ amocrm_integration.api_key }}"
+    dest: /root/amocrm.key
+    mode: "0600"
+  no_log: true
+
+- name: Widget-type integration on a 3.14+ console
+  ecss.callapi.integration:
+    domain: biysk.local
+    client_id: amocrm
+    type: widget
+
+- name: Issue a new key
+  ecss.callapi.integration:
+    domain: biysk.local
+    client_id: amocrm
+    rotate: true
+
+- name: Remove an integration
+  ecss.callapi.integration:
+    domain: biysk.local
+    client_id: tester
+    state: absent
+"""
+
+RETURN = r"""
+api_key:
+  description:
+    - The integration's key after the run; null when absent, and in check mode when it would be created or rotated.
+    - Hidden from task output; read it from the registered variable.
+  returned: always
+  type: str
+  sample: 2hBqT4acTLhcvFq29qW429TF26cfv9Wqkzn4Ga4chYC2hyhT2WkdknnWC94dFTKC
+api_key_fingerprint:
+  description: C(sha256:) and 16 hex digits of the key's SHA-256, to compare keys without showing them.
+  returned: always
+  type: str
+  sample: sha256:6f1c2a9b0e4d7a31
+client_id:
+  description: The client id.
+  returned: always
+  type: str
+  sample: amocrm
+domain:
+  description: The domain.
+  returned: always
+  type: str
+  sample: biysk.local
+commands:
+  description: Mutating commands sent (in check mode, that would be sent).
+  returned: always
+  type: list
+  elements: str
+  sample: ["/domain/biysk.local/integrations/add amocrm"]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconCommandError
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import (
+    cocon_argument_spec,
+    key_fingerprint,
+    run_cocon_module,
+    validated,
+)
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_parsers import (
+    parse_integrations_list,
+    parse_new_api_key,
+)
+
+
+def integration_state(row):
+    if row is None:
+        return dict(present=False)
+    state = dict(present=True, api_key_fingerprint=key_fingerprint(row.get("api_key")))
+    if row.get("type"):
+        state["type"] = row["type"]
+    return state
+
+
+def add_command(domain, client_id, integration_type, numbers):
+    command = "/domain/%s/integrations/add %s" % (domain, client_id)
+    if integration_type == "widget":
+        command += " --widget"
+    elif integration_type == "service":
+        command += " --service" + (" --numbers %s" % numbers if numbers else "")
+    return command
+
+
+def main():
+    argument_spec = cocon_argument_spec()
+    argument_spec.update(
+        domain=dict(type="str", required=True),
+        client_id=dict(type="str", required=True),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        type=dict(type="str", choices=["widget", "service"]),
+        numbers=dict(type="str"),
+        rotate=dict(type="bool", default=False),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    checks = dict(domain=("domain", params["domain"]), client_id=("client_id", params["client_id"]))
+    if params["numbers"] is not None:
+        if params["type"] != "service":
+            module.fail_json(msg="numbers only applies to type=service")
+        checks["numbers"] = ("numbers", params["numbers"])
+    values = validated(module, **checks)
+    domain, client_id = values["domain"], values["client_id"]
+    wanted_type, numbers = params["type"], values.get("numbers")
+
+    def work(client, commands):
+        base = "/domain/%s/integrations" % domain
+        rows = parse_integrations_list(client.run(base + "/list").output)
+        row = next((r for r in rows if r["client_id"] == client_id), None)
+        before = integration_state(row)
+        api_key = row.get("api_key") if row else None
+        changed = False
+
+        if params["state"] == "absent":
+            if row is not None:
+                commands.append("%s/remove %s" % (base, client_id))
+                changed = True
+            api_key = None
+        elif row is None:
+            commands.append(add_command(domain, client_id, wanted_type, numbers))
+            changed = True
+            api_key = None
+        else:
+            if wanted_type and row.get("type") and row["type"] != wanted_type:
+                module.fail_json(msg="integration %r in %s is of type %s, not %s. Changing the type means removing "
+                                     "and adding it again, which issues a new key: run with state=absent first "
+                                     "if that is intended." % (client_id, domain, row["type"], wanted_type))
+            if numbers and row.get("numbers") and row["numbers"] != numbers:
+                module.fail_json(msg="integration %r in %s serves numbers %s, not %s; remove it first (state=absent) "
+                                     "to recreate it" % (client_id, domain, row["numbers"], numbers))
+            if params["rotate"]:
+                commands.append("%s/replace %s" % (base, client_id))
+                changed = True
+                api_key = None
+            elif not api_key:
+                module.warn("integrations/list shows no key for %r; api_key is unknown" % client_id)
+
+        if changed and not module.check_mode:
+            output = client.run(commands[-1]).output
+            if params["state"] == "present":
+                api_key = parse_new_api_key(output)
+                if not api_key:
+                    raise CoconCommandError("CoCon printed no API key after %r" % commands[-1], commands[-1])
+
+        after = dict(present=params["state"] == "present")
+        if after["present"]:
+            after["api_key_fingerprint"] = key_fingerprint(api_key) if api_key else (
+                "(new key)" if changed else before.get("api_key_fingerprint"))
+            if wanted_type or row and row.get("type"):
+                after["type"] = wanted_type or row.get("type")
+        return dict(
+            changed=changed,
+            domain=domain,
+            client_id=client_id,
+            api_key=api_key,
+            api_key_fingerprint=key_fingerprint(api_key),
+            diff=dict(before=before, after=after),
+        )
+
+    run_cocon_module(module, work)
+
+
+if __name__ == "__main__":
+    main()
