@@ -1,0 +1,37 @@
+"""Shared fixtures of the functional tests: the CoCon simulator over real SSH."""
+
+import os
+import sys
+
+import pytest
+
+try:
+    from cocon_simulator.harness import Simulator
+except ImportError:  # run without scripts/env.sh: tests/ is not on PYTHONPATH yet
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from cocon_simulator.harness import Simulator
+
+
+@pytest.fixture
+def make_simulator(tmp_path):
+    """Factory: ``make_simulator(latency_ms=50, initial_state={...})`` -> a started Simulator.
+
+    Each one gets its own directory under tmp_path and is stopped at teardown.
+    """
+    started = []
+
+    def factory(**knobs):
+        workdir = tmp_path / ("cocon-sim-%d" % len(started))
+        simulator = Simulator(workdir=workdir, **knobs)
+        started.append(simulator)
+        return simulator.start()
+
+    yield factory
+    for simulator in started:
+        simulator.stop()
+
+
+@pytest.fixture
+def simulator(make_simulator):
+    """A CoCon simulator with the factory state and no faults."""
+    return make_simulator()
