@@ -23,8 +23,9 @@ import json
 import re
 import time
 
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
-from ansible.module_utils.six.moves.urllib.parse import urlencode
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlencode
+
 from ansible.module_utils.urls import open_url
 from ansible.module_utils.basic import env_fallback
 
@@ -219,6 +220,7 @@ class AmoCRMClient:
 
     def _send(self, method, url, data, headers):
         try:
+            # No redirects: a redirect would carry the bearer token to whatever host it names.
             response = self._open(url, data=data, headers=headers, method=method,
                                   validate_certs=self.validate_certs, timeout=self.timeout,
                                   follow_redirects='none')
