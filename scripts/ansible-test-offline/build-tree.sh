@@ -9,6 +9,14 @@ ANSIBLE_TEST_ROOT="$BUILD/ansible-test"
 ANSIBLE_TEST_COLLECTION="$ANSIBLE_TEST_ROOT/ansible_collections/ecss/callapi"
 
 build_ansible_test_tree() {
+    # Several engineers share one checkout: runs take turns on the build tree instead of
+    # deleting it under each other. The lock is held until the calling script exits.
+    mkdir -p "$BUILD"
+    exec {ANSIBLE_TEST_LOCK_FD}> "$BUILD/ansible-test.lock"
+    if ! flock -n "$ANSIBLE_TEST_LOCK_FD"; then
+        echo "== waiting for another ansible-test run in this checkout to finish"
+        flock "$ANSIBLE_TEST_LOCK_FD"
+    fi
     rm -rf "$ANSIBLE_TEST_ROOT"
     mkdir -p "$ANSIBLE_TEST_COLLECTION"
     # --deduplicate: a file both modified and tracked is listed once; deleted-but-tracked
