@@ -38,7 +38,7 @@ _AUTH_ITEM = re.compile(r"^[A-Za-z0-9_.:@/-]+$")
 
 
 def new_api_key():
-    return "".join(secrets.choice(KEY_ALPHABET) for _ in range(64))
+    return "".join(secrets.choice(KEY_ALPHABET) for _position in range(64))
 
 
 def alias_hash(domain, alias):

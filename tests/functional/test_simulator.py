@@ -377,7 +377,7 @@ def test_latency_knob_delays_every_command(make_simulator):
     sim = make_simulator(latency_ms=150)
     client = connect(sim)
     started = time.monotonic()
-    for _ in range(3):
+    for _attempt in range(3):
         output = run_raw(client, "domain/list")
         assert int(FOOTER_RE.search(output).group(1)) >= 150
     assert time.monotonic() - started >= 0.45
@@ -397,10 +397,10 @@ def test_locked_rate_one_locks_everything_and_changes_nothing(make_simulator):
 
 def test_locked_rate_is_reproducible_with_a_seed(make_simulator):
     outcomes = []
-    for _ in range(2):
+    for _run in range(2):
         sim = make_simulator(locked_rate=0.5, seed=7)
         client = connect(sim)
-        outcomes.append([run(client, "domain/list") == LOCKED for _ in range(12)])
+        outcomes.append([run(client, "domain/list") == LOCKED for _attempt in range(12)])
         client.close()
         sim.stop()
     assert outcomes[0] == outcomes[1]
@@ -422,7 +422,7 @@ def test_drop_after_resets_the_connection_without_running_the_command(make_simul
 
 def test_drop_after_counts_across_connections_and_shell(make_simulator):
     sim = make_simulator(drop_after=3)
-    for _ in range(2):
+    for _connection in range(2):
         client = connect(sim)
         run(client, "domain/list")
         client.close()
@@ -466,7 +466,7 @@ def test_no_ranges_knob(make_simulator):
 
 
 def test_command_log_is_json_lines_with_connection_ids(simulator):
-    for _ in range(2):
+    for _connection in range(2):
         client = connect(simulator)
         run(client, "domain/list")
         client.close()
