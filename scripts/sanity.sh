@@ -55,7 +55,13 @@ for test in "${SKIPPED_TESTS[@]}"; do skip_arguments+=(--skip-test "$test"); don
 
 start=$SECONDS
 status=0
+log="$BUILD/sanity.log"
 ansible-test sanity --venv --python "$PYTHON_VERSION" --color no \
-    "${skip_arguments[@]}" "$@" || status=$?
+    "${skip_arguments[@]}" "$@" 2>&1 | tee "$log" || status=$?
+# ansible-test only warns when it finds nothing to test; a gate that tested nothing failed.
+if grep -q "All targets skipped" "$log"; then
+    echo "== ansible-test sanity found nothing to test"
+    status=1
+fi
 echo "== ansible-test sanity finished in $((SECONDS - start)) s with status $status"
 exit "$status"

@@ -14,6 +14,12 @@ cd "$ANSIBLE_TEST_COLLECTION"
 
 start=$SECONDS
 status=0
-ansible-test units --venv --python "$PYTHON_VERSION" --requirements --color no "$@" || status=$?
+log="$BUILD/units.log"
+ansible-test units --venv --python "$PYTHON_VERSION" --requirements --color no "$@" 2>&1 | tee "$log" || status=$?
+# ansible-test only warns when it finds nothing to test; a gate that tested nothing failed.
+if grep -q "All targets skipped" "$log"; then
+    echo "== ansible-test units found nothing to test"
+    status=1
+fi
 echo "== ansible-test units finished in $((SECONDS - start)) s with status $status"
 exit "$status"
