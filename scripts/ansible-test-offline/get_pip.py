@@ -17,6 +17,7 @@ requested versions from the configured package index instead of an embedded zip.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 
@@ -57,6 +58,9 @@ def installed(name):
 
 def main():
     install_arguments, unwanted = split_arguments(sys.argv[1:])
+    if importlib.util.find_spec('ensurepip') is None:
+        sys.exit('get_pip stand-in: %s has no ensurepip module to bootstrap pip from '
+                 '(on Debian, install python3-venv for that interpreter)' % sys.executable)
     # ensurepip needs no network: it installs the pip wheel bundled with the interpreter.
     # setuptools may come with it (Python < 3.12), so it is removed below when unwanted.
     run([sys.executable, '-m', 'ensurepip', '--default-pip'])
