@@ -16,7 +16,7 @@ description:
     subdomain. Fails with amoCRM's own words when the token is wrong or expired.
   - Use it before anything else that talks to amoCRM, so a bad token fails the run early.
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.amocrm
 options:

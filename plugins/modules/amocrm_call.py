@@ -21,7 +21,7 @@ description:
     run adds a new call and reports a change.
   - amoCRM's C(validation-errors) and per-call C(errors) become a readable failure message.
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.amocrm
 options:

@@ -16,7 +16,7 @@ description:
     C(call_out)), optionally only the one with a given O(uniq). Used to check that a call
     posted by M(ecss.callapi.amocrm_call) or by the IVR really appears in the history.
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.amocrm
 options:

@@ -18,7 +18,7 @@ description:
   - Phones are compared by their digits, so C(+7 (913) 123-45-67) and C(79131234567) match.
   - An existing contact is never changed or deleted (the amoCRM API cannot delete contacts).
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.amocrm
 options:

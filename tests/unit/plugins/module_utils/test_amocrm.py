@@ -137,7 +137,7 @@ def test_429_is_retried_after_retry_after_then_succeeds():
 
 
 def test_429_gives_up_after_the_configured_retries():
-    opener = ScriptedOpener(*[Response(429) for _ in range(3)])
+    opener = ScriptedOpener(*[Response(429) for _attempt in range(3)])
     with pytest.raises(amocrm.AmoCRMError, match=r'HTTP 429.*rate limit still hit after 2 retries') as failure:
         client(opener, retries=2).get_account()
     assert failure.value.status == 429 and len(opener.sent) == 3
@@ -152,9 +152,9 @@ def test_400_is_not_retried():
 
 def test_requests_are_spaced_to_the_configured_rate():
     clock = Clock()
-    opener = ScriptedOpener(*[Response(200, {'id': 1}) for _ in range(3)])
+    opener = ScriptedOpener(*[Response(200, {'id': 1}) for _attempt in range(3)])
     api = client(opener, clock, requests_per_second=4)
-    for _ in range(3):
+    for _request in range(3):
         api.get_account()
     assert clock.slept == [0.25, 0.25]
 
