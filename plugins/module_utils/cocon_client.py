@@ -292,7 +292,9 @@ class CoconClient(object):
             except (paramiko.SSHException, EOFError, OSError) as exc:
                 raise CoconConnectionError("the connection to %s was dropped while running %r: %s"
                                            % (self._where(), command, exc or type(exc).__name__), command)
-            if not channel.exit_status_ready() and not transport.is_active():
+            # Every CoCon answer ends with its footer; no footer and no exit status means the
+            # connection went away mid-command (paramiko reports -1 then).
+            if channel.exit_status == -1 and parse_footer(output)[1] is None:
                 raise CoconConnectionError("the connection to %s was dropped while running %r"
                                            % (self._where(), command), command, output)
         return output

@@ -39,8 +39,9 @@ IDENTIFIER_RULES = {
         r"[A-Za-z0-9_][A-Za-z0-9_.-]*(\\[A-Za-z0-9_][A-Za-z0-9_.-]*)*",
         128, "names of letters, digits, '_', '.', '-' joined by single backslashes"),
     "value": (
-        r"[A-Za-z0-9_.:@+/-]+|\[[A-Za-z0-9_.:@+/,-]*\]",
-        255, "letters, digits and '_', '.', ':', '@', '+', '/', '-' (or a [a,b] list)"),
+        r"-?[0-9]+|[A-Za-z0-9_.:@+/][A-Za-z0-9_.:@+/-]*|\[[A-Za-z0-9_.:@+/,-]*\]",
+        255, "letters, digits and '_', '.', ':', '@', '+', '/', '-', not starting with '-' "
+             "(CoCon would read it as an option), or a [a,b] list"),
     "numbers": (
         r"[0-9+*#]*(" + _RANGE + r")?[0-9]*(,[0-9+*#]*(" + _RANGE + r")?[0-9]*)*",
         255, "digits with ECSS ranges such as 24010{0-1}, comma separated"),

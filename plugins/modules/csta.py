@@ -77,6 +77,8 @@ commands:
   sample: ["/api/csta/set enabled true"]
 """
 
+import ipaddress
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconCommandError
@@ -88,7 +90,17 @@ from ansible_collections.ecss.callapi.plugins.module_utils.cocon_parsers import 
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_validation import (
     CoconInputError,
     check_identifier,
+    check_port,
 )
+
+
+# [doc] CSTA parameters of ECSS-10 3.14 and their types.
+CSTA_FIELD_KINDS = {
+    "enabled": "bool", "use_ssl": "bool", "use_tcp": "bool",
+    "tcp_port": "port", "ssl_port": "port",
+    "tcp_ip": "ip", "ssl_ip": "ip",
+    "auth": "list",
+}
 
 
 def cocon_value(value):
@@ -104,13 +116,34 @@ def normalized(value):
     return value.strip().replace(" ", "").lower() if isinstance(value, str) else value
 
 
+def checked_value(field, value):
+    """A known CSTA field's value must have the field's type; others must at least be one safe token."""
+    option = "parameters.%s" % field
+    kind = CSTA_FIELD_KINDS.get(field)
+    if kind == "bool":
+        if isinstance(value, bool) or str(value).lower() in ("true", "false"):
+            return cocon_value(value).lower()
+        raise CoconInputError("%s must be true or false, got %r" % (option, value))
+    if kind == "port":
+        return str(check_port(value, option))
+    if kind == "ip":
+        try:
+            return str(ipaddress.ip_address(str(value)))
+        except ValueError:
+            raise CoconInputError("%s must be an IP address, got %r" % (option, value))
+    if kind == "list":
+        if not isinstance(value, (list, tuple)):
+            raise CoconInputError("%s must be a list, got %r" % (option, value))
+        return check_identifier("value", cocon_value(value), option)
+    return check_identifier("value", cocon_value(value), option)
+
+
 def wanted_parameters(params):
     wanted = {"enabled": cocon_value(params["enabled"])}
     for field, value in sorted(params["parameters"].items()):
         if field == "enabled":
             raise CoconInputError("set 'enabled' with the enabled option, not in parameters")
-        wanted[check_identifier("csta_field", field, "parameters key")] = check_identifier(
-            "value", cocon_value(value), "parameters.%s" % field)
+        wanted[check_identifier("csta_field", field, "parameters key")] = checked_value(field, value)
     return wanted
 
 

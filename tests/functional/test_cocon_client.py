@@ -1,0 +1,173 @@
+"""The CoCon client over real SSH against the simulator: host keys, faults, modes."""
+
+import os
+import sys
+import time
+
+import pytest
+
+from ansible_run import FUNCTIONAL_DIR
+
+sys.path.insert(0, os.path.join(FUNCTIONAL_DIR, "..", "..", ".build", "collections"))
+
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import (  # noqa: E402
+    CoconAuthError,
+    CoconClient,
+    CoconCommandError,
+    CoconConnectionError,
+    CoconHostKeyError,
+    CoconLockedError,
+    CoconTimeoutError,
+)
+
+
+def client_for(simulator, **overrides):
+    options = dict(host=simulator.host, port=simulator.port, user=simulator.user, password=simulator.password,
+                   known_hosts=simulator.known_hosts_path, timeout=10, locked_delay=(0.01, 0.05))
+    options.update(overrides)
+    return CoconClient(**options)
+
+
+def test_one_connection_for_many_commands(simulator):
+    with client_for(simulator) as client:
+        for _ in range(5):
+            result = client.run("/domain/list")
+            assert "biysk.local" in result.body and result.footer["nodes"].startswith("ds1@ecss1")
+        assert client.connections_opened == 1 and client.commands_sent == 5
+        assert client.mode_used == "channels"
+
+
+def test_tcp_nodelay_keeps_commands_fast(make_simulator):
+    simulator = make_simulator()
+    with client_for(simulator) as client:
+        client.run("/domain/list")
+        started = time.monotonic()
+        for _ in range(20):
+            client.run("/domain/list")
+        per_command = (time.monotonic() - started) / 20
+    # Without TCP_NODELAY each exec round trip waits for a delayed ACK (~40 ms).
+    assert per_command < 0.035, per_command
+
+
+def test_unknown_host_key_fails_in_strict_mode(simulator, tmp_path):
+    empty = tmp_path / "known_hosts"
+    with pytest.raises(CoconHostKeyError) as error:
+        client_for(simulator, known_hosts=str(empty)).run("/domain/list")
+    assert "is not in" in str(error.value) and "SHA256:" in str(error.value)
+    assert simulator.commands() == []
+
+
+def test_accept_new_records_the_key_then_strict_accepts_it(simulator, tmp_path):
+    known_hosts = tmp_path / "ssh" / "known_hosts"
+    client = client_for(simulator, known_hosts=str(known_hosts), host_key_policy="accept-new")
+    with client:
+        client.run("/domain/list")
+    assert client.warnings and "recorded the new host key" in client.warnings[0]
+    line = known_hosts.read_text().strip()
+    assert line.startswith("[127.0.0.1]:%d ssh-" % simulator.port)
+    assert oct(known_hosts.stat().st_mode & 0o777) == "0o600"
+    with client_for(simulator, known_hosts=str(known_hosts)) as client:
+        client.run("/domain/list")
+
+
+def test_changed_host_key_fails_even_with_accept_new(simulator, tmp_path):
+    import paramiko
+    other = paramiko.RSAKey.generate(2048)
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("[127.0.0.1]:%d %s %s\n" % (simulator.port, other.get_name(), other.get_base64()))
+    with pytest.raises(CoconHostKeyError) as error:
+        client_for(simulator, known_hosts=str(known_hosts), host_key_policy="accept-new").run("/domain/list")
+    assert "CHANGED" in str(error.value)
+    assert simulator.commands() == []
+
+
+def test_wrong_password_is_one_clear_error(make_simulator):
+    simulator = make_simulator(refuse_login=True)
+    started = time.monotonic()
+    with pytest.raises(CoconAuthError) as error:
+        client_for(simulator).run("/domain/list")
+    assert time.monotonic() - started < 5
+    assert "rejected the login of user 'admin'" in str(error.value)
+    assert simulator.password not in str(error.value)
+
+
+def test_refused_connection(tmp_path):
+    import socket
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    client = CoconClient(port=port, password="x", known_hosts=str(tmp_path / "kh"), timeout=3)
+    with pytest.raises(CoconConnectionError) as error:
+        client.run("/domain/list")
+    assert "cannot connect to CoCon at 127.0.0.1:%d" % port in str(error.value)
+
+
+def test_slow_console_times_out_naming_the_command(make_simulator):
+    simulator = make_simulator(latency_ms=1500)
+    with pytest.raises(CoconTimeoutError) as error:
+        client_for(simulator, timeout=0.5).run("/api/csta/info")
+    assert "'/api/csta/info'" in str(error.value) and "0.5s" in str(error.value)
+
+
+def test_dropped_connection_names_the_command(make_simulator):
+    simulator = make_simulator(drop_after=3)
+    with client_for(simulator) as client:
+        client.run("/domain/list")
+        client.run("/domain/list")
+        with pytest.raises(CoconConnectionError) as error:
+            client.run("/domain/biysk.local/integrations/list")
+    assert "dropped" in str(error.value) and "/domain/biysk.local/integrations/list" in str(error.value)
+
+
+def test_temporary_locked_is_retried(make_simulator):
+    simulator = make_simulator(locked_rate=0.5, seed=7)
+    with client_for(simulator, locked_retries=10) as client:
+        for _ in range(10):
+            client.run("/domain/list")
+    assert len(simulator.commands()) > 10  # some answers were 'temporary locked' and retried
+
+
+def test_temporary_locked_gives_up_after_the_bound(make_simulator):
+    simulator = make_simulator(locked_rate=1.0, seed=1)
+    with pytest.raises(CoconLockedError) as error:
+        client_for(simulator, locked_retries=2).run("/domain/list")
+    assert "after 2 retries" in str(error.value)
+    assert len(simulator.commands()) == 3
+
+
+def test_failure_marker_carries_cocon_words(simulator):
+    with pytest.raises(CoconCommandError) as error:
+        client_for(simulator).run("/domain/nowhere.local/integrations/list")
+    assert "Command error: Domain nowhere.local does not exist" in str(error.value)
+    assert error.value.command == "/domain/nowhere.local/integrations/list"
+
+
+def test_refused_second_channel_falls_back_to_a_connection_per_command(make_simulator):
+    simulator = make_simulator(max_channels_per_connection=1)
+    with client_for(simulator) as client:
+        for _ in range(4):
+            assert "biysk.local" in client.run("/domain/list").body
+        assert client.mode_used == "connection_per_command"
+        assert any("refused a second exec channel" in w for w in client.warnings)
+        assert client.connections_opened == 4
+
+
+def test_channels_mode_without_fallback_fails(make_simulator):
+    simulator = make_simulator(max_channels_per_connection=1)
+    with client_for(simulator, exec_mode="channels") as client:
+        client.run("/domain/list")
+        with pytest.raises(CoconConnectionError):
+            client.run("/domain/list")
+
+
+@pytest.mark.parametrize("mode", ["shell", "connection_per_command"])
+def test_other_modes_give_the_same_output(simulator, mode):
+    with client_for(simulator) as client:
+        expected = client.run("/domain/biysk.local/alias/info 240473 loc.gr 240473@biysk.local").body
+    with client_for(simulator, exec_mode=mode) as client:
+        first = client.run("/domain/biysk.local/alias/info 240473 loc.gr 240473@biysk.local")
+        second = client.run("/domain/list")
+        assert first.body == expected
+        assert "tomsk.local" in second.body and second.footer is not None
+        assert client.connections_opened == (1 if mode == "shell" else 2)
