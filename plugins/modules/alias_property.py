@@ -27,7 +27,7 @@ description:
     that C(alias/info) does not show is treated as missing; in a real run C(alias/set) has the
     last word on it.
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
 attributes:

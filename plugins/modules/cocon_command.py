@@ -22,7 +22,7 @@ description:
     C(integrations/list)) are masked; use M(ecss.callapi.integration) or
     M(ecss.callapi.integration_info) to read keys.
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
 attributes:

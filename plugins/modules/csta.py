@@ -19,7 +19,7 @@ description:
     know that command, the module sends the C(set) commands unconditionally, reports C(changed)
     and warns that it could not read the state.
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
 attributes:

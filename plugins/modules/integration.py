@@ -22,7 +22,7 @@ description:
     task's whole result is hidden from output by the module's action plugin; the registered
     variable still carries it. Diffs and logs show only a fingerprint of the key.
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
 attributes:

@@ -16,7 +16,7 @@ description:
   - Keys are left out unless O(reveal_keys=true); a fingerprint is always returned so keys can be compared.
   - With O(reveal_keys=true) the task's result is hidden from output (the registered variable keeps it).
 author:
-  - ecss.callapi contributors
+  - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
   - ansible.builtin.action_common_attributes
