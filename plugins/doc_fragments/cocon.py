@@ -81,7 +81,8 @@ notes:
     C(module_defaults) with C(group/ecss.callapi.cocon) sets the connection options once.
   - Every identifier that ends up on a CoCon command line is checked before anything is sent;
     whitespace, quotes, C(;), newlines and control characters are rejected.
-  - Output is parsed from the shapes documented for ECSS-10 releases 2019 to 3.14; footers
-    C([exec at: ...]) and failure markers (C(There is no such command:), C(Command error:),
-    C(Invalid command's arguments:)) are recognised.
+  - "Output is parsed from the shapes documented for ECSS-10 releases 2019 to 3.14, footer
+    C([exec at: ...]) included. A command that answers with a failure marker
+    (C(There is no such command:), C(Command error:), C(Invalid command's arguments:)) fails the task
+    with CoCon's own words; C(temporary locked) is retried."
 """

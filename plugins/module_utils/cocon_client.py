@@ -360,4 +360,3 @@ class CoconClient(object):
                                            % (self._where(), command), command, buffer)
             buffer += data.decode("utf-8", "replace")
         return buffer
-

@@ -15,7 +15,7 @@ description:
   - By default grants C(api\call\enabled true), the permission the amoCRM widget needs to log in
     to the Call API for a subscriber's number.
   - Reads each alias's properties with C(alias/info), then sends C(alias/set) only for the aliases
-    whose value differs. Every alias line CoCon prints after C(alias/set) is checked: a flagged
+    whose value differs. Every alias line CoCon prints after C(alias/set) is checked; a flagged
     line (alias does not exist, no free licence, ...) fails the task naming that alias, after the
     other aliases were applied.
   - Hundreds of aliases go in one call over one SSH session. With O(use_ranges=true), runs of

@@ -78,7 +78,7 @@ results:
       description: What CoCon printed, without the C([exec at ...]) footer, API keys masked.
       type: str
     stdout_lines:
-      description: O(results[].stdout) split into lines.
+      description: RV(results[].stdout) split into lines.
       type: list
       elements: str
     footer:

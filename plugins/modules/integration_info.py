@@ -19,8 +19,13 @@ author:
   - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
-  - ansible.builtin.action_common_attributes
-  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Reports nothing to diff.
 options:
   domain:
     description: ECSS-10 domain (virtual PBX) name.

@@ -44,6 +44,7 @@ def run_playbook(playbook, simulator=None, extra_vars=None, args=(), env=None, t
         environment.update(simulator.connection_env())
     environment.update(env or {})
     try:
-        return PlaybookRun(subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout))
+        return PlaybookRun(subprocess.run(command, env=environment, capture_output=True, text=True, timeout=timeout,
+                                          check=False))
     finally:
         os.unlink(vars_path)

@@ -30,7 +30,7 @@ def client_for(simulator, **overrides):
 
 def test_one_connection_for_many_commands(simulator):
     with client_for(simulator) as client:
-        for _ in range(5):
+        for _attempt in range(5):
             result = client.run("/domain/list")
             assert "biysk.local" in result.body and result.footer["nodes"].startswith("ds1@ecss1")
         assert client.connections_opened == 1 and client.commands_sent == 5
@@ -42,7 +42,7 @@ def test_tcp_nodelay_keeps_commands_fast(make_simulator):
     with client_for(simulator) as client:
         client.run("/domain/list")
         started = time.monotonic()
-        for _ in range(20):
+        for _attempt in range(20):
             client.run("/domain/list")
         per_command = (time.monotonic() - started) / 20
     # Without TCP_NODELAY each exec round trip waits for a delayed ACK (~40 ms).
@@ -123,7 +123,7 @@ def test_dropped_connection_names_the_command(make_simulator):
 def test_temporary_locked_is_retried(make_simulator):
     simulator = make_simulator(locked_rate=0.5, seed=7)
     with client_for(simulator, locked_retries=10) as client:
-        for _ in range(10):
+        for _attempt in range(10):
             client.run("/domain/list")
     assert len(simulator.commands()) > 10  # some answers were 'temporary locked' and retried
 
@@ -146,7 +146,7 @@ def test_failure_marker_carries_cocon_words(simulator):
 def test_refused_second_channel_falls_back_to_a_connection_per_command(make_simulator):
     simulator = make_simulator(max_channels_per_connection=1)
     with client_for(simulator) as client:
-        for _ in range(4):
+        for _attempt in range(4):
             assert "biysk.local" in client.run("/domain/list").body
         assert client.mode_used == "connection_per_command"
         assert any("refused a second exec channel" in w for w in client.warnings)

@@ -50,10 +50,9 @@ def cases():
         yield "alias_property", "alias", value, {"domain": "biysk.local", "group": "loc.gr", "aliases": [value]}
         yield "alias_property", "group", value, {"domain": "biysk.local", "aliases": [dict(base, group=value)]}
         yield "alias_property", "iface", value, {"domain": "biysk.local", "aliases": [dict(base, iface=value)]}
-        yield "alias_property", "property", value, {"domain": "biysk.local", "group": "loc.gr", "aliases": ["240473"],
-                                             "property": value}
-        yield "alias_property", "value", value, {"domain": "biysk.local", "group": "loc.gr", "aliases": ["240473"],
-                                          "value": value}
+        one_alias = {"domain": "biysk.local", "group": "loc.gr", "aliases": ["240473"]}
+        yield "alias_property", "property", value, dict(one_alias, property=value)
+        yield "alias_property", "value", value, dict(one_alias, value=value)
         yield "csta", "parameters.tcp_port", value, {"parameters": {"tcp_port": value}}
         yield "csta", "parameters.tcp_ip", value, {"parameters": {"tcp_ip": value}}
         yield "csta", "parameters key", value, {"parameters": {value: "1"}}
@@ -85,10 +84,12 @@ def test_hostile_values_through_ansible_playbook(simulator, tmp_path):
     sample = HOSTILE[:24]
     domains = sample + ["undefined", "calendar", "properties", ".hidden", "-dash"]
     run = run_playbook("hostile.yml", simulator, {
-        "integration_cases": [{"domain": v} for v in sample[:6]] + [{"client_id": v} for v in sample[6:12]]
-        + [{"numbers": v} for v in ("24010{1-0}", "24010{0-10}", "1 2")],
-        "alias_cases": [{"alias_entry": v} for v in sample[12:18]] + [{"group": v} for v in sample[18:21]]
-        + [{"property": "api\\\\call"}, {"value": "true;false"}, {"alias_entry": {"alias": "240473", "evil": "x"}}],
+        "integration_cases": (
+            [{"domain": v} for v in sample[:6]] + [{"client_id": v} for v in sample[6:12]]
+            + [{"numbers": v} for v in ("24010{1-0}", "24010{0-10}", "1 2")]),
+        "alias_cases": (
+            [{"alias_entry": v} for v in sample[12:18]] + [{"group": v} for v in sample[18:21]]
+            + [{"property": "api\\\\call"}, {"value": "true;false"}, {"alias_entry": {"alias": "240473", "evil": "x"}}]),
         "domains": domains,
         "csta_cases": [{"tcp_port": "4721; exit"}, {"tcp_ip": "0.0.0.0\n"}, {"bad field": 1}, {"enabled": False}],
         "result_file": str(tmp_path / "messages.json")})
