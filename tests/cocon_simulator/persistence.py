@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 def write_atomically(path, text, mode=0o600):
     """Temp file in the same directory + fsync + os.replace: readers never see half a file."""
     directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
     fd, temp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

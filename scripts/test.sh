@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): every gate and every test, failing on the first red one.
+#   scripts/test.sh            everything
+#   scripts/test.sh functional one stage (units, functional, molecule, sanity, lint, docs)
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+ensure_venv
+
+STAGES=("$@")
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(units functional molecule sanity lint docs)
+
+run_stage() {
+    local started=$SECONDS
+    echo
+    echo "=============== $1 ==============="
+    case "$1" in
+        units)      bash "$ROOT/scripts/units.sh" ;;
+        functional) (cd "$ROOT/tests/functional" && python -m pytest -p no:cacheprovider -q --timeout 900 .) ;;
+        molecule)   bash "$ROOT/scripts/molecule.sh" ;;
+        sanity)     bash "$ROOT/scripts/sanity.sh" ;;
+        lint)       bash "$ROOT/scripts/lint.sh" ;;
+        docs)       bash "$ROOT/scripts/docs-check.sh" ;;
+        *) echo "unknown stage $1"; return 2 ;;
+    esac
+    echo "=============== $1 passed in $((SECONDS - started)) s"
+}
+
+for stage in "${STAGES[@]}"; do
+    run_stage "$stage"
+done
+echo
+echo "All stages passed: ${STAGES[*]}"
