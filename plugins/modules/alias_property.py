@@ -67,6 +67,13 @@ options:
       - Falls back to one command per alias by itself when the console rejects a range.
     type: bool
     default: true
+  parallel_connections:
+    description:
+      - At most this many SSH connections work through the per-alias commands at the same time.
+      - One connection is added per 64 pending commands, so small runs stay on one connection and in order.
+      - With limited licences (C(L) flags) the aliases that get one may differ between parallel runs.
+    type: int
+    default: 4
 """
 
 EXAMPLES = r"""
@@ -113,13 +120,17 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
+import threading
+
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import (
     CoconCommandError,
     CoconConnectionError,
+    CoconError,
     CoconTimeoutError,
 )
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import (
     cocon_argument_spec,
+    cocon_client,
     run_cocon_module,
 )
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_parsers import (
@@ -133,6 +144,10 @@ from ansible_collections.ecss.callapi.plugins.module_utils.cocon_validation impo
 )
 
 INVALID_ARGUMENTS = "Invalid command's arguments:"
+# An extra SSH connection (key exchange, login) costs about as much as a few commands, so one
+# is added only per this many pending commands; small runs stay on one connection, in order.
+COMMANDS_PER_EXTRA_CONNECTION = 64
+MAX_PARALLEL_CONNECTIONS = 16
 
 
 def subscriber_list(aliases, domain, default_group):
@@ -190,9 +205,10 @@ def normalized(value):
 class AliasPropertyRun(object):
     """One module run: read current values, set the differing ones, collect per-alias results."""
 
-    def __init__(self, module, client, commands, domain, entries, prop, value):
+    def __init__(self, module, client, commands, domain, entries, prop, value, client_factory=None):
         self.module = module
         self.client = client
+        self.client_factory = client_factory
         self.commands = commands
         self.domain = domain
         self.entries = entries
@@ -200,28 +216,86 @@ class AliasPropertyRun(object):
         self.prop = prop
         self.value = value
         self.use_ranges = module.params["use_ranges"]
+        self.max_connections = module.params["parallel_connections"]
         self.applied = []
         self.failed = []
+        self._lock = threading.Lock()
+        self._queue = []
+        self._errors = []
 
     def run_batched(self, planned, command_for, handle):
-        """Run one command per batch; a rejected range re-plans the rest one alias per command."""
-        queue = list(planned)
-        while queue:
-            alias_arg, group, iface_arg, members = queue.pop(0)
-            command = command_for(alias_arg, group, iface_arg)
+        """Run one command per batch, over several connections for long runs; stop at the first error.
+
+        A rejected range re-plans the rest one alias per command.  ``command_for`` and ``handle``
+        run under a lock, so ``commands`` keeps the planned order and results are never torn.
+        """
+        self._queue = list(planned)
+        self._errors = []
+        wanted = min(self.max_connections, max(1, len(planned) // COMMANDS_PER_EXTRA_CONNECTION))
+        threads = []
+        if wanted > 1 and self.client_factory is not None:
+            # The first connection records a new host key (accept-new) before the others look it up.
+            self.client.connect()
+            threads = [threading.Thread(target=self._extra_connection, args=(command_for, handle))
+                       for _index in range(wanted - 1)]
+            for thread in threads:
+                thread.start()
+        self._guarded(self.client, command_for, handle)
+        for thread in threads:
+            thread.join()
+        if self._errors:
+            raise self._errors[0]
+
+    def _extra_connection(self, command_for, handle):
+        client = self.client_factory()
+        try:
+            with client:
+                try:
+                    if client.exec_mode != "connection_per_command":
+                        client.connect()
+                except CoconError as exc:
+                    self.module.warn("could not open another connection (%s); continuing with fewer" % exc)
+                    return
+                self._guarded(client, command_for, handle)
+        finally:
+            for warning in client.warnings:
+                self.module.warn(warning)
+
+    def _guarded(self, client, command_for, handle):
+        try:
+            self._work(client, command_for, handle)
+        except Exception as exc:  # re-raised by run_batched in the module's thread
+            with self._lock:
+                self._errors.append(exc)
+
+    def _work(self, client, command_for, handle):
+        while True:
+            with self._lock:
+                if self._errors or not self._queue:
+                    return
+                batch = self._queue.pop(0)
+                alias_arg, group, iface_arg, members = batch
+                command = command_for(alias_arg, group, iface_arg)
             try:
-                handle(command, members, self.client.run(command).output)
+                output = client.run(command).output
             except CoconCommandError as exc:
-                if len(members) == 1 or INVALID_ARGUMENTS not in str(exc) or not self.use_ranges:
+                if len(members) == 1 or INVALID_ARGUMENTS not in str(exc):
                     raise
+                self._ranges_rejected(command, batch)
+                continue
+            with self._lock:
+                handle(command, members, output)
+
+    def _ranges_rejected(self, command, batch):
+        with self._lock:
+            if command in self.commands:
+                self.commands.remove(command)  # rejected as a whole: nothing was changed by it
+            if self.use_ranges:
                 self.use_ranges = False
-                if self.commands and self.commands[-1] == command:
-                    self.commands.pop()  # rejected as a whole: nothing was changed by it
                 self.module.warn("CoCon rejected the number range in %r; continuing with one command per alias "
                                  "(set use_ranges=false to skip ranges)" % command)
-                remaining = [self.by_alias[a] for batch in [(alias_arg, group, iface_arg, members)] + queue
-                             for a in batch[3]]
-                queue = batches(remaining, self.domain, False)
+            remaining = [self.by_alias[a] for queued in [batch] + self._queue for a in queued[3]]
+            self._queue[:] = batches(remaining, self.domain, False)
 
     def read_current(self):
         base = "/domain/%s/alias/info" % self.domain
@@ -274,9 +348,13 @@ def main():
         property=dict(type="str", default="api\\call\\enabled"),
         value=dict(type="str", default="true"),
         use_ranges=dict(type="bool", default=True),
+        parallel_connections=dict(type="int", default=4),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
+    if not 1 <= params["parallel_connections"] <= MAX_PARALLEL_CONNECTIONS:
+        module.fail_json(msg="parallel_connections must be from 1 to %d, got %d"
+                             % (MAX_PARALLEL_CONNECTIONS, params["parallel_connections"]))
     try:
         domain = check_identifier("domain", params["domain"], "domain")
         prop = check_identifier("property", params["property"], "property")
@@ -287,7 +365,8 @@ def main():
         module.fail_json(msg=str(exc))
 
     def work(client, commands):
-        run = AliasPropertyRun(module, client, commands, domain, entries, prop, value)
+        run = AliasPropertyRun(module, client, commands, domain, entries, prop, value,
+                               client_factory=lambda: cocon_client(module))
         current = run.read_current()
         missing = [e["alias"] for e in entries if e["alias"] not in current]
         to_set = [e for e in entries if e["alias"] not in current or normalized(current[e["alias"]]) != normalized(value)]

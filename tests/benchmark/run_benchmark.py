@@ -1,0 +1,321 @@
+"""Operator-scale benchmark against the CoCon simulator (25 ms per command by default).
+
+    make benchmark            # or: bash scripts/benchmark.sh [--latency-ms 25] [--markdown FILE]
+
+Prints one table: wall time, CoCon commands received and SSH connections that carried them
+(both from the simulator's own command log, so the client cannot flatter itself) for the
+scenarios of issue #5, then each target with its verdict. Every number is measured in this
+run; the only derived figure is the extrapolation of the per-alias loop, which says so.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(TESTS_DIR)
+PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks")
+sys.path.insert(0, TESTS_DIR)
+sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
+
+from cocon_simulator.harness import Simulator  # noqa: E402
+
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconClient  # noqa: E402
+
+PROPERTY = "api\\call\\enabled"
+GROUP = "loc.gr"
+FIRST_NUMBER = 2410000
+
+
+def numbers(count, first=FIRST_NUMBER):
+    return [str(first + offset) for offset in range(count)]
+
+
+def domain_state(count, first=FIRST_NUMBER):
+    return {"aliases": dict((number, {"group": GROUP}) for number in numbers(count, first)), "integrations": {}}
+
+
+class Row(object):
+    def __init__(self, name, seconds, commands, connections, note=""):
+        self.name, self.seconds, self.commands, self.connections, self.note = name, seconds, commands, connections, note
+
+
+class Measured(object):
+    """Wall time plus what the simulator's command log gained meanwhile."""
+
+    def __init__(self, simulator):
+        self.simulator = simulator
+
+    def __enter__(self):
+        self.before = len(self.simulator.command_records())
+        self.started = time.monotonic()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.seconds = time.monotonic() - self.started
+        records = self.simulator.command_records()[self.before:]
+        self.commands = len(records)
+        self.connections = len(set(record["conn"] for record in records))
+
+
+def ansible_environment(simulator, workdir):
+    return dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".build", "collections"),
+        ANSIBLE_RETRY_FILES_ENABLED="false", ANSIBLE_NOCOLOR="1", ANSIBLE_DEPRECATION_WARNINGS="false",
+        ANSIBLE_LOCAL_TEMP=os.path.join(workdir, "ansible-tmp"),
+        **simulator.connection_env())
+
+
+def run_playbook(playbook, simulator, workdir, extra_vars, inventory="localhost,", expect_changed=None):
+    """Run ansible-playbook; fail the benchmark loudly when the run fails or changes the wrong amount."""
+    vars_path = os.path.join(workdir, "vars.json")
+    with open(vars_path, "w", encoding="utf-8") as handle:
+        json.dump(extra_vars, handle)
+    command = ["ansible-playbook", "-i", inventory, "-e", "@" + vars_path, playbook]
+    if inventory == "localhost,":
+        command += ["-c", "local", "-e", "ansible_python_interpreter=%s" % sys.executable]
+    completed = subprocess.run(command, env=ansible_environment(simulator, workdir), capture_output=True, text=True,
+                               check=False)
+    if completed.returncode != 0:
+        raise SystemExit("benchmark run failed: %s\n%s%s" % (" ".join(command), completed.stdout[-4000:],
+                                                             completed.stderr[-2000:]))
+    recap = [line for line in completed.stdout.splitlines() if "changed=" in line and "ok=" in line]
+    if expect_changed is not None:
+        changed = sum(int(line.split("changed=")[1].split()[0]) for line in recap)
+        if (changed > 0) != expect_changed:
+            raise SystemExit("%s: expected %s, recap says %s" % (playbook, "changes" if expect_changed else "no change",
+                                                                 recap))
+    return completed
+
+
+def one_task_rows(latency_ms, count, workdir, use_ranges, parallel, label):
+    domain = "bench.local"
+    with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-" + label),
+                   initial_state={"domains": {domain: domain_state(count)}}) as simulator:
+        extra = dict(bench_domain=domain, bench_group=GROUP, bench_aliases=numbers(count),
+                     bench_use_ranges=use_ranges)
+        if parallel is not None:
+            extra["bench_parallel"] = parallel
+        playbook = os.path.join(PLAYBOOKS, "alias_property_one_task.yml")
+        rows = []
+        with Measured(simulator) as first:
+            run_playbook(playbook, simulator, workdir, extra, expect_changed=True)
+        enabled = [n for n, a in simulator.state()["domains"][domain]["aliases"].items()
+                   if a["properties"].get(PROPERTY) == "true"]
+        assert len(enabled) == count, "only %d of %d aliases enabled" % (len(enabled), count)
+        rows.append(Row("%s, first run (%s)" % (count, label), first.seconds, first.commands, first.connections))
+        with Measured(simulator) as again:
+            run_playbook(playbook, simulator, workdir, extra, expect_changed=False)
+        rows.append(Row("%s, no-op re-run (%s)" % (count, label), again.seconds, again.commands, again.connections))
+        return rows
+
+
+def naive_row(latency_ms, count, workdir):
+    """What public scripts do: a fresh SSH connection for every alias/set, no reads."""
+    domain = "naive.local"
+    with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-naive"),
+                   initial_state={"domains": {domain: domain_state(count)}}) as simulator:
+        client = CoconClient(host=simulator.host, port=simulator.port, user=simulator.user,
+                             password=simulator.password, known_hosts=simulator.known_hosts_path,
+                             exec_mode="connection_per_command")
+        with Measured(simulator) as measured, client:
+            for number in numbers(count):
+                client.run("/domain/%s/alias/set %s %s %s@%s %s true" % (domain, number, GROUP, number, domain,
+                                                                          PROPERTY))
+        return Row("%s, naive: one SSH connection per command" % count, measured.seconds, measured.commands,
+                   measured.connections)
+
+
+def loop_row(latency_ms, measured_count, target_count, workdir):
+    domain = "loop.local"
+    with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-loop"),
+                   initial_state={"domains": {domain: domain_state(measured_count)}}) as simulator:
+        extra = dict(bench_domain=domain, bench_group=GROUP, bench_aliases=numbers(measured_count))
+        with Measured(simulator) as measured:
+            run_playbook(os.path.join(PLAYBOOKS, "alias_property_loop.yml"), simulator, workdir, extra,
+                         expect_changed=True)
+    factor = float(target_count) / measured_count
+    rows = [Row("%s, Ansible loop, one item per alias (measured)" % measured_count, measured.seconds,
+                measured.commands, measured.connections)]
+    if factor != 1:
+        rows.append(Row("%s, Ansible loop (extrapolated x%g from %s)" % (target_count, factor, measured_count),
+                        measured.seconds * factor, int(measured.commands * factor),
+                        int(measured.connections * factor), "extrapolated, not measured"))
+    return rows
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def site_inventory(workdir, simulator, prefix, port, domains):
+    settings_dir = os.path.join(workdir, "widget-settings")
+    node = {
+        "ansible_host": "127.0.0.1", "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+        "call_api_port": port, "call_api_tls_mode": "selfsigned",
+        "call_api_tls_names": ["node1", "127.0.0.1", "ecss.bench.test"],
+        "call_api_nginx_site": prefix + "/sites-available/ecss-call-api.conf",
+        "call_api_tls_cert_path": prefix + "/ssl/call_api.crt",
+        "call_api_tls_key_path": prefix + "/ssl/call_api.key",
+        "call_api_tls_backup_dir": prefix + "/backup",
+        "call_api_nginx_test_command": "nginx -p %s/ -c %s/nginx.conf -t" % (prefix, prefix),
+        "call_api_nginx_reload_command": "nginx -p %s/ -c %s/nginx.conf -s reload" % (prefix, prefix),
+    }
+    inventory = {"ecss": {
+        "hosts": {"node1": node},
+        "vars": {
+            "ecss_cocon_port": simulator.port, "ecss_cocon_known_hosts": simulator.known_hosts_path,
+            "ecss_call_api_public_host": "ecss.bench.test", "ecss_widget_settings_dir": settings_dir,
+            "ecss_domains": [
+                {"name": name, "client_id": "amocrm", "group": GROUP,
+                 "subscribers": [{"number": number} for number in numbers(count, first)]}
+                for name, (first, count) in sorted(domains.items())],
+        }}}
+    path = os.path.join(workdir, "site-inventory.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(inventory, handle)
+    os.chmod(path, 0o600)
+    return path
+
+
+def site_rows(latency_ms, workdir, domain_count=3, per_domain=50):
+    domains = dict(("site%d.local" % index, (FIRST_NUMBER + 1000 * index, per_domain)) for index in range(domain_count))
+    state = {"domains": dict((name, domain_state(count, first)) for name, (first, count) in domains.items())}
+    prefix = os.path.join(workdir, "nginx-node1")
+    port = free_port()
+    nginx = [sys.executable, "-m", "nginx_factory"]
+    environment = dict(os.environ, PYTHONPATH=TESTS_DIR)
+    subprocess.run(nginx + ["start", "--prefix", prefix, "--port", str(port), "--server-name", "node1"],
+                   env=environment, check=True, capture_output=True)
+    try:
+        with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-site"),
+                       initial_state=state) as simulator:
+            inventory = site_inventory(workdir, simulator, prefix, port, domains)
+            site = os.path.join(ROOT, "playbooks", "site.yml")
+            label = "site.yml, %d domains x %d aliases" % (domain_count, per_domain)
+            with Measured(simulator) as first:
+                run_playbook(site, simulator, workdir, {}, inventory, expect_changed=True)
+            with Measured(simulator) as again:
+                run_playbook(site, simulator, workdir, {}, inventory, expect_changed=False)
+            with Measured(simulator) as floor:
+                run_playbook(os.path.join(PLAYBOOKS, "floor.yml"), simulator, workdir, {}, inventory,
+                             expect_changed=False)
+    finally:
+        subprocess.run(nginx + ["stop", "--prefix", prefix], env=environment, check=False, capture_output=True)
+    return [Row(label + ", first run", first.seconds, first.commands, first.connections),
+            Row(label + ", no-op re-run", again.seconds, again.commands, again.connections),
+            Row("bare one-task playbook, same inventory (floor)", floor.seconds, floor.commands, floor.connections)]
+
+
+def machine():
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    ansible_version = subprocess.run(["ansible", "--version"], capture_output=True, text=True,
+                                     check=False).stdout.splitlines()[0:1]
+    return "%s, %d CPU(s) visible (%s), Python %s, %s" % (
+        platform.platform(), os.cpu_count() or 0, cpu, platform.python_version(),
+        ansible_version[0] if ansible_version else "ansible-core ?")
+
+
+def table(rows):
+    lines = ["| # | scenario | wall time (s) | CoCon commands | SSH connections | note |",
+             "|---|---|---:|---:|---:|---|"]
+    for index, row in enumerate(rows, 1):
+        lines.append("| %d | %s | %.1f | %d | %d | %s |" % (index, row.name, row.seconds, row.commands,
+                                                           row.connections, row.note))
+    return "\n".join(lines)
+
+
+def verdicts(by_key):
+    first, noop, naive, site_noop = by_key["first"], by_key["noop"], by_key["naive"], by_key["site_noop"]
+    checks = [
+        ("(1) first run under 40 s", first.seconds < 40, "%.1f s" % first.seconds),
+        ("(2) no-op re-run under 30 s", noop.seconds < 30, "%.1f s" % noop.seconds),
+        ("(1) at least 20x faster than (3)", naive.seconds >= 20 * first.seconds,
+         "%.1fx" % (naive.seconds / first.seconds)),
+        ("no-op site.yml within 15 s", site_noop.seconds <= 15, "%.1f s" % site_noop.seconds),
+    ]
+    if "first_confirmed" in by_key:
+        confirmed = by_key["first_confirmed"]
+        checks.append(("(1) without ranges (confirmed commands only) under 40 s", confirmed.seconds < 40,
+                       "%.1f s" % confirmed.seconds))
+        checks.append(("(2) without ranges under 30 s", by_key["noop_confirmed"].seconds < 30,
+                       "%.1f s" % by_key["noop_confirmed"].seconds))
+    return ["- %s: %s (%s)" % (name, "met" if ok else "MISSED", value) for name, ok, value in checks], all(
+        ok for _name, ok, _value in checks)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency-ms", type=int, default=25, help="simulator latency per command")
+    parser.add_argument("--aliases", type=int, default=1000, help="aliases in scenarios 1-3")
+    parser.add_argument("--loop-aliases", type=int, default=100,
+                        help="aliases the per-alias loop really runs (the rest is extrapolated)")
+    parser.add_argument("--naive-aliases", type=int, default=None, help="default: --aliases")
+    parser.add_argument("--parallel", type=int, default=None,
+                        help="parallel_connections for the runs without ranges (default: the module's default)")
+    parser.add_argument("--markdown", help="also write the table and verdicts to this file")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args(argv)
+
+    workdir = tempfile.mkdtemp(prefix="ecss-benchmark-")
+    os.makedirs(os.path.join(workdir, "ansible-tmp"), exist_ok=True)
+    started = time.monotonic()
+    try:
+        by_key = {}
+        rows = one_task_rows(args.latency_ms, args.aliases, workdir, True, None, "default: ranges")
+        by_key["first"], by_key["noop"] = rows
+        confirmed = one_task_rows(args.latency_ms, args.aliases, workdir, False, args.parallel,
+                                  "use_ranges=false")
+        by_key["first_confirmed"], by_key["noop_confirmed"] = confirmed
+        rows += confirmed
+        naive_count = args.naive_aliases or args.aliases
+        naive = naive_row(args.latency_ms, naive_count, workdir)
+        if naive_count != args.aliases:
+            factor = float(args.aliases) / naive_count
+            naive = Row("%s, naive (extrapolated x%g from %s)" % (args.aliases, factor, naive_count),
+                        naive.seconds * factor, int(naive.commands * factor), int(naive.connections * factor),
+                        "extrapolated, not measured")
+        by_key["naive"] = naive
+        rows.append(naive)
+        rows += loop_row(args.latency_ms, args.loop_aliases, args.aliases, workdir)
+        site = site_rows(args.latency_ms, workdir)
+        by_key["site_noop"] = site[1]
+        rows += site
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    lines, all_met = verdicts(by_key)
+    report = "\n".join([
+        "Command: make benchmark (scripts/benchmark.sh%s)" % (" " + " ".join(argv or sys.argv[1:])).rstrip(),
+        "Simulator latency: %d ms per command" % args.latency_ms,
+        "Machine: %s" % machine(),
+        "Total benchmark time: %.0f s" % (time.monotonic() - started),
+        "",
+        table(rows),
+        "",
+        "Targets:",
+    ] + lines)
+    print(report)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as handle:
+            handle.write(report + "\n")
+    return 0 if all_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
