@@ -103,15 +103,23 @@ def inject_credential(credential_type, inputs, private_data_dir):
             for name, template in injectors.get("env", {}).items()}
 
 
-def prepare_job(private_data_dir, inventory, extravars, credential_type, credential_inputs, cmdline=None):
+# The two kinds of AWX project docs/awx.md describes, as a project sync leaves them in project/:
+# this repository (job template playbook playbooks/site.yml), or the small site project of
+# awx/project/ whose site.yml imports ecss.callapi.site from the collection.
+COLLECTION_PROJECT = (os.path.join(REPO, "playbooks"), "playbooks", "playbooks/site.yml")
+SITE_PROJECT = (os.path.join(AWX_DIR, "project"), "", "site.yml")
+
+
+def prepare_job(private_data_dir, inventory, extravars, credential_type, credential_inputs, cmdline=None,
+                project=COLLECTION_PROJECT):
     """A fresh private data directory per job, as AWX makes one: project/, inventory/, env/.
 
-    project/ holds the repository's playbooks, as a project sync would check them out; the
-    credential's injectors are rendered for this job alone.
+    The credential's injectors are rendered for this job alone.
     """
     for sub in ("inventory", "env"):
         os.makedirs(os.path.join(private_data_dir, sub))
-    shutil.copytree(os.path.join(REPO, "playbooks"), os.path.join(private_data_dir, "project", "playbooks"))
+    source, destination, _playbook = project
+    shutil.copytree(source, os.path.join(private_data_dir, "project", destination))
     with open(os.path.join(private_data_dir, "inventory", "hosts"), "w", encoding="utf-8") as handle:
         yaml.safe_dump(inventory, handle)
     with open(os.path.join(private_data_dir, "env", "extravars"), "w", encoding="utf-8") as handle:
@@ -154,8 +162,8 @@ class Job:
 
 def run_job(private_data_dir, *prepare_args, **prepare_kwargs):
     envvars = prepare_job(private_data_dir, *prepare_args, **prepare_kwargs)
-    runner = ansible_runner.run(private_data_dir=private_data_dir, playbook="playbooks/site.yml", ident="job",
-                                quiet=True)
+    playbook = prepare_kwargs.get("project", COLLECTION_PROJECT)[2]
+    runner = ansible_runner.run(private_data_dir=private_data_dir, playbook=playbook, ident="job", quiet=True)
     return Job(private_data_dir, runner, envvars)
 
 
@@ -262,12 +270,13 @@ def test_site_through_ansible_runner_like_awx(make_simulator, factory_nginx, tmp
     aliases = simulator.state()["domains"]["biysk.local"]["aliases"]
     assert all(aliases[number]["properties"]["api\\call\\enabled"] == "true" for number in ("240473", "240474"))
 
-    # 3. Again, this time through the survey template: its extra variables must turn the answers
-    # into exactly the inventory's domain, so nothing is left to change.
+    # 3. Again, this time through the survey template of the site project: its extra variables must
+    # turn the answers into exactly the inventory's domain, so nothing is left to change.
     survey = load_json("survey_add_domain.json")
     assert {question["variable"] for question in survey["spec"]} == set(SURVEY_ANSWERS)
     survey_vars = dict(load_yaml("extra_vars_add_domain.yml"), **SURVEY_ANSWERS)
-    again = run_job(str(jobs_dir / "3-survey"), inventory, survey_vars, credential_type, credential_inputs)
+    again = run_job(str(jobs_dir / "3-survey"), inventory, survey_vars, credential_type, credential_inputs,
+                    project=SITE_PROJECT)
     assert again.status == "successful" and again.rc == 0, again
     assert again.total("changed") == 0, again
     assert again.artifact_data == first.artifact_data
