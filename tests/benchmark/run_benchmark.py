@@ -275,9 +275,10 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="ecss-benchmark-")
     os.makedirs(os.path.join(workdir, "ansible-tmp"), exist_ok=True)
     started = time.monotonic()
+    rows = []
     try:
         by_key = {}
-        rows = one_task_rows(args.latency_ms, args.aliases, workdir, True, None, "default: ranges")
+        rows += one_task_rows(args.latency_ms, args.aliases, workdir, True, None, "default: ranges")
         by_key["first"], by_key["noop"] = rows
         confirmed = one_task_rows(args.latency_ms, args.aliases, workdir, False, args.parallel,
                                   "use_ranges=false")
@@ -296,6 +297,10 @@ def main(argv=None):
         site = site_rows(args.latency_ms, workdir)
         by_key["site_noop"] = site[1]
         rows += site
+    except BaseException:
+        if rows:
+            print("Measured before the failure:\n" + table(rows), file=sys.stderr)
+        raise
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
