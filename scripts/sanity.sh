@@ -53,6 +53,17 @@ cd "$ANSIBLE_TEST_COLLECTION"
 skip_arguments=()
 for test in "${SKIPPED_TESTS[@]}"; do skip_arguments+=(--skip-test "$test"); done
 
+# Modules may run on any Python that ansible-core supports on targets (an ECSS-10 node's
+# own Python, too), so compile and import are also checked on every other Python found here.
+# pyenv's shims refuse versions that are not selected, so the real interpreters go on PATH.
+add_target_pythons_to_path() {
+    local pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}" bin
+    for bin in "$pyenv_root"/versions/3.*/bin; do
+        [ -d "$bin" ] && PATH="$PATH:$bin"
+    done
+    export PATH
+}
+
 start=$SECONDS
 status=0
 log="$BUILD/sanity.log"
@@ -62,6 +73,13 @@ ansible-test sanity --venv --python "$PYTHON_VERSION" --color no \
 if grep -q "All targets skipped" "$log"; then
     echo "== ansible-test sanity found nothing to test"
     status=1
+fi
+# A focused run (arguments given) or ECSS_SANITY_ALL_PYTHONS=0 checks the main Python only.
+if [ $# -eq 0 ] && [ "${ECSS_SANITY_ALL_PYTHONS:-1}" != 0 ]; then
+    add_target_pythons_to_path
+    echo "== compile and import on every target Python found"
+    ansible-test sanity --venv --test compile --test import --color no 2>&1 \
+        | tee -a "$log" || status=$?
 fi
 echo "== ansible-test sanity finished in $((SECONDS - start)) s with status $status"
 exit "$status"
