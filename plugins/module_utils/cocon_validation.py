@@ -99,6 +99,6 @@ def check_port(value, option="port"):
         port = int(value)
     except (TypeError, ValueError):
         raise CoconInputError("%s must be a number from 1 to 65535, got %r" % (option, value))
-    if isinstance(value, bool) or not 1 <= port <= 65535 or str(value).strip() != str(port):
+    if isinstance(value, bool) or not 1 <= port <= 65535 or str(value) != str(port):
         raise CoconInputError("%s must be a number from 1 to 65535, got %r" % (option, value))
     return port
