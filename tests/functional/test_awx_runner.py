@@ -278,6 +278,8 @@ def test_site_through_ansible_runner_like_awx(make_simulator, factory_nginx, tmp
     again = run_job(str(jobs_dir / "3-survey"), inventory, survey_vars, credential_type, credential_inputs,
                     project=SITE_PROJECT)
     assert again.status == "successful" and again.rc == 0, again
+    with open(os.path.join(again.private_data_dir, "artifacts", "job", "command"), encoding="utf-8") as handle:
+        assert json.load(handle)["command"][-1] == "site.yml"
     assert again.total("changed") == 0, again
     assert again.artifact_data == first.artifact_data
     assert simulator.state()["domains"]["biysk.local"]["integrations"]["amocrm"]["key"] == api_key
