@@ -5,6 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 ensure_venv
 cd "$ROOT"
+export NO_COLOR=1 ANSIBLE_NOCOLOR=1
 if [ $# -gt 0 ]; then
     scenarios=("$@")
 else
