@@ -9,7 +9,7 @@ import tempfile
 
 FUNCTIONAL_DIR = os.path.dirname(os.path.abspath(__file__))
 PLAYBOOKS = os.path.join(FUNCTIONAL_DIR, "playbooks")
-_RECAP_RE = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+_RECAP_RE = re.compile(r"^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 class PlaybookRun:
@@ -18,8 +18,10 @@ class PlaybookRun:
         self.stdout = completed.stdout
         self.stderr = completed.stderr
         self.output = completed.stdout + completed.stderr
-        match = _RECAP_RE.search(self.stdout)
-        self.ok, self.changed, self.unreachable, self.failed = (int(n) for n in match.groups()) if match else (None,) * 4
+        # Summed over the hosts of the PLAY RECAP.
+        hosts = [[int(n) for n in match] for match in _RECAP_RE.findall(self.stdout.split("PLAY RECAP")[-1])]
+        self.ok, self.changed, self.unreachable, self.failed = (
+            [sum(column) for column in zip(*hosts)] if hosts else (None,) * 4)
 
     def __repr__(self):
         return "PlaybookRun(rc=%s, changed=%s, failed=%s)\n%s" % (self.rc, self.changed, self.failed, self.output[-6000:])
