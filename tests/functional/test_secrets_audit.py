@@ -1,0 +1,224 @@
+"""Secrets audit of site.yml: -vvv, --diff, check mode, a key rotation, a failed run and ansible-runner.
+
+Every byte the runs leave behind (output, job events and artifacts, .retry files, the
+Ansible log, the simulator's and nginx's logs, the widget settings directory aside) is
+searched for every API key, password and TLS private key involved; none may appear.
+Meanwhile every process's command line is sampled: no secret may be on one. Files that
+hold secrets must be 0600.
+"""
+
+import os
+import re
+import threading
+
+import pytest
+
+from test_faults import SiteCluster
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROTATE = os.path.join(ROOT, "playbooks", "rotate_keys.yml")
+
+
+class CommandLineWatch(object):
+    """Samples /proc/*/cmdline every few milliseconds while the runs go on."""
+
+    def __init__(self, interval=0.02):
+        self.interval = interval
+        self.seen = set()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self):
+        while not self._stop.is_set():
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                        self.seen.add(handle.read().replace(b"\0", b" ").decode("utf-8", "replace"))
+                except OSError:
+                    pass
+            self.samples += 1
+            self._stop.wait(self.interval)
+
+
+def private_key_lines(path):
+    """The base64 body lines of a PEM private key that are secret: any one of them showing up is a leak.
+
+    An EC key's PEM ends with its public point, which the certificate info legitimately shows,
+    so lines that also occur in the public key's PEM do not count.
+    """
+    from cryptography.hazmat.primitives import serialization
+
+    with open(path, "rb") as handle:
+        pem = handle.read()
+    public = serialization.load_pem_private_key(pem, password=None).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+    public_body = "".join(line for line in public.splitlines() if not line.startswith("-----"))
+    lines = [line.strip() for line in pem.decode("ascii").splitlines() if line.strip() and not line.startswith("-----")]
+    return [line for line in lines if line not in public_body and line not in public]
+
+
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory):
+    """Run everything once; hand the tests the secrets, the bytes left behind and the command lines."""
+    from cocon_simulator.harness import Simulator
+
+    import ansible_runner
+
+    root = tmp_path_factory.mktemp("secrets-audit")
+    retry_dir, log_path = root / "retry", root / "ansible.log"
+    retry_dir.mkdir()
+    env = {"ANSIBLE_RETRY_FILES_ENABLED": "true", "ANSIBLE_RETRY_FILES_SAVE_PATH": str(retry_dir),
+           "ANSIBLE_LOG_PATH": str(log_path)}
+    with Simulator(workdir=root / "simulator") as simulator:
+        cluster = SiteCluster(root / "cluster", simulator)
+        os.makedirs(cluster.root, exist_ok=True)
+        cluster.start()
+        keys, outputs = set(), {}
+        wrong_password = "Wr0ng-" + simulator.password[::-1]
+
+        def note_keys():
+            for domain in simulator.state()["domains"].values():
+                keys.update(i["key"] for i in domain["integrations"].values())
+
+        try:
+            with CommandLineWatch() as watch:
+                for name, playbook, args, extra_env in (
+                        ("check before anything exists", None, ["-vvv", "--check", "--diff"], {}),
+                        ("first run", None, ["-vvv", "--diff"], {}),
+                        ("check after", None, ["-vvv", "--check", "--diff"], {}),
+                        ("key rotation", ROTATE, ["-vvv", "--diff"], {}),
+                        ("wrong password", None, ["-vvv"], {"ECSS_COCON_PASSWORD": wrong_password})):
+                    run = cluster.run(playbook or cluster_site(), args=args, env=dict(env, **extra_env))
+                    outputs[name] = run
+                    note_keys()
+                runner_dir = root / "runner"
+                (runner_dir / "project").mkdir(parents=True)
+                environment = cluster.environment(env)
+                # ansible-runner writes its envvars argument to env/envvars in clear text, so the
+                # password travels in the runner process's own environment, as AWX's credential
+                # injection keeps it out of the job's files.
+                saved = os.environ.get("ECSS_COCON_PASSWORD")
+                os.environ["ECSS_COCON_PASSWORD"] = simulator.password
+                try:
+                    runner = ansible_runner.run(
+                        private_data_dir=str(runner_dir), playbook=cluster_site(), inventory=cluster.inventory,
+                        envvars=dict((k, v) for k, v in environment.items()
+                                     if k.startswith(("ECSS_", "ANSIBLE_")) and k != "ECSS_COCON_PASSWORD"),
+                        cmdline="-vvv --diff", quiet=True)
+                finally:
+                    if saved is None:
+                        del os.environ["ECSS_COCON_PASSWORD"]
+                    else:
+                        os.environ["ECSS_COCON_PASSWORD"] = saved
+                runner_events = list(runner.events)
+                note_keys()
+            tls_key_lines = private_key_lines(cluster.nodes[0].path("ssl", "call_api.key"))
+            yield dict(cluster=cluster, simulator=simulator, keys=keys, outputs=outputs, runner=runner,
+                       runner_events=runner_events, runner_dir=runner_dir, root=root, retry_dir=retry_dir,
+                       log_path=log_path, watch=watch, wrong_password=wrong_password, tls_key_lines=tls_key_lines,
+                       secrets=sorted(keys) + [simulator.password, wrong_password] + tls_key_lines)
+        finally:
+            cluster.stop()
+
+
+def cluster_site():
+    return os.path.join(ROOT, "playbooks", "site.yml")
+
+
+def leaks(text, secrets):
+    """Where each leaked secret shows, with the secret itself masked, for the failure message."""
+    found = []
+    for secret in secrets:
+        at = text.find(secret) if secret else -1
+        if at != -1:
+            found.append(text[max(0, at - 300):at].replace(secret, "<SECRET>") + "<SECRET " + secret[:4] + "...>")
+    return found
+
+
+def test_the_runs_did_what_they_should(audited):
+    outputs = audited["outputs"]
+    for name in ("check before anything exists", "first run", "check after", "key rotation"):
+        assert outputs[name].rc == 0, (name, outputs[name])
+    assert outputs["first run"].changed > 0 and outputs["check after"].changed == 0
+    wrong = outputs["wrong password"]
+    assert wrong.rc != 0 and "rejected the login" in wrong.output
+    assert audited["runner"].rc == 0 and audited["runner"].status == "successful"
+    # Two domains, each keyed at the first run and again by the rotation.
+    assert len(audited["keys"]) == 4
+    assert len(audited["tls_key_lines"]) >= 2
+
+
+def test_no_secret_in_any_output_or_job_event(audited):
+    secrets = audited["secrets"]
+    for name, run in audited["outputs"].items():
+        assert not leaks(run.output, secrets), name
+    for event in audited["runner_events"]:
+        assert not leaks(repr(event), secrets), event.get("event")
+    assert audited["runner_events"], "ansible-runner produced no job events"
+
+
+def test_no_secret_in_any_file_left_behind(audited):
+    """Artifacts, .retry files, the Ansible log, the simulator's and nginx's logs."""
+    root = audited["root"]
+    settings_dir = audited["cluster"].settings_dir
+    secrets = [s.encode() for s in audited["secrets"]]
+    searched = []
+    for directory, _dirs, files in os.walk(str(root)):
+        for name in files:
+            path = os.path.join(directory, name)
+            # Files whose job is to hold a secret: the widget settings, TLS keys, the simulator's state.
+            if path.startswith(settings_dir) or name.endswith(".key") or name == "state.json":
+                continue
+            if os.path.islink(path) or not os.path.isfile(path):
+                continue
+            if name == "command" and os.path.basename(os.path.dirname(os.path.dirname(path))) == "artifacts":
+                # ansible-runner records the job's whole environment here, whatever the playbook does
+                # (AWX-style credentials included): owner-only, like AWX's private data dir.
+                assert oct(os.stat(path).st_mode & 0o777) == "0o600", path
+                assert oct(os.stat(directory).st_mode & 0o777) == "0o700", directory
+                continue
+            with open(path, "rb") as handle:
+                content = handle.read()
+            assert not [s[:6] for s in secrets if s in content], path
+            searched.append(os.path.relpath(path, str(root)))
+    assert any(p.startswith("retry") and p.endswith(".retry") for p in searched), searched
+    assert "ansible.log" in searched and os.path.getsize(str(audited["log_path"])) > 10000
+    assert any("job_events" in p for p in searched), searched
+    assert any(p.endswith("simulator.log") or p.endswith("commands.jsonl") for p in searched)
+    assert any(re.search(r"logs/(error|access)\.log$", p) for p in searched), searched
+
+
+def test_no_secret_on_any_command_line(audited):
+    watch = audited["watch"]
+    assert watch.samples > 50
+    assert any("ansible-playbook" in line for line in watch.seen)
+    # Modules' own processes were seen too (AnsiballZ payloads run as python processes).
+    assert any("AnsiballZ" in line or "ansible" in line for line in watch.seen)
+    offending = [line[:80] for line in watch.seen for secret in audited["secrets"] if secret in line]
+    assert offending == []
+
+
+def test_files_holding_secrets_are_0600(audited):
+    cluster = audited["cluster"]
+    settings = sorted(os.listdir(cluster.settings_dir))
+    assert settings == ["biysk.local.json", "biysk.local.yml", "tomsk.local.json", "tomsk.local.yml"]
+    for name in settings:
+        assert oct(os.stat(os.path.join(cluster.settings_dir, name)).st_mode & 0o777) == "0o600", name
+    assert oct(os.stat(cluster.settings_dir).st_mode & 0o777) == "0o700"
+    for node in cluster.nodes:
+        assert oct(os.stat(node.path("ssl", "call_api.key")).st_mode & 0o777) == "0o600"
+    assert oct(os.stat(audited["simulator"].state_path).st_mode & 0o777) == "0o600"
+    # The settings carry the key the switch has now, after the rotation.
+    state = audited["simulator"].state()["domains"]
+    assert cluster.settings("biysk.local")["api_key"] == state["biysk.local"]["integrations"]["amocrm"]["key"]
