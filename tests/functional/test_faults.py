@@ -359,10 +359,6 @@ def test_console_slower_than_the_timeout_fails_naming_the_command(make_simulator
 
 
 # -- two site.yml runs at once on one domain -----------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "plugins/modules/integration.py fails on 'Integration for client ... already exists' when another run "
-    "added it between its list and its add; it should read integrations/list again and adopt that key "
-    "(reported in issue #5). Remove this marker with that fix: strict, so the fix turns this red."))
 def test_two_simultaneous_site_runs_share_one_integration_and_key(make_simulator, make_cluster):
     # 1.5 s per command: both runs read integrations/list before either add is answered.
     simulator = make_simulator(latency_ms=1500)
