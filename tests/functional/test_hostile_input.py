@@ -5,12 +5,14 @@ import importlib
 import io
 import json
 import os
+import subprocess
 import sys
 
 import pytest
 
 from ansible_run import FUNCTIONAL_DIR, run_playbook
 
+ROOT = os.path.dirname(os.path.dirname(FUNCTIONAL_DIR))
 sys.path.insert(0, os.path.join(FUNCTIONAL_DIR, "..", "..", ".build", "collections"))
 
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
@@ -102,3 +104,158 @@ def test_hostile_values_through_ansible_playbook(simulator, tmp_path):
             "is not a valid", "must not be empty", "characters long", "reserves", "bad range", "unknown key",
             "must be", "newline or control character", "not in parameters",
         )), message
+
+
+# -- ports, file paths, number ranges and site.yml variables (issue #5) ------------------------
+HOSTILE_PORTS = list(HOSTILE) + [
+    "0", "-1", "65536", "99999999999999999999", "8023.5", "0x1f47", "8023 8024", "1e3", "+8023 ", "８０２３"]
+# Relative to a sandbox under the test's tmp_path: an implementation that wrongly accepts one
+# (accept-new appends a host key to it) writes inside the test's own directory, nowhere else.
+HOSTILE_PATH_TAILS = [
+    "known/../../../escaped", "sub/../../escaped", "../escaped", "..", "a\x00b", "a\nb", "a\rb", "a\tb",
+    "a\x1bb", "a\x7fb", "x" * 5000, " lead", "trail ", "$(id)", "`id`", "a;rm", "a&&b", "a|b", "\u2215etc",
+    "\u202eexe", "a\u200bb", "a\u2028b", "a\u0085b", "./../escaped", "known/..",
+]
+HOSTILE_RANGES = HOSTILE + [
+    "24010{1-0}", "24010{0-10}", "2401{00-9}", "{}", "{0-}", "{-9}", "24010{0-1", "240100-240199", "2401{0-9}{0-9}x",
+    "24010{0-1};", "24010{0-1}\n", "24010{0--1}", "24010{0-1}{", "{0-9" + "9" * 300 + "}",
+]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "cocon_port is type=int, and Python's int() reads Unicode digits: '240\u0664' (Arabic-Indic four) "
+    "connects to port 2404 and a full-width '\uff18\uff10\uff12\uff13' to 8023. Needs an ASCII-digits check "
+    "of the raw value in plugins/module_utils/cocon_module.py (reported in issue #5); strict: remove with the fix."))
+def test_hostile_ports_are_rejected_by_every_module(simulator):
+    modules = (
+        ("integration", {"domain": "biysk.local", "client_id": "amocrm"}),
+        ("integration_info", {"domain": "biysk.local"}),
+        ("alias_property", {"domain": "biysk.local", "group": "loc.gr", "aliases": ["240473"]}),
+        ("csta", {"enabled": True}),
+        ("cocon_command", {"commands": ["/domain/list"]}),
+    )
+    checked = 0
+    for value in HOSTILE_PORTS:
+        for module, args in modules:
+            result = run_module(module, dict(args, cocon_port=value), simulator)
+            assert result.get("failed") and "cocon_port" in result["msg"], (module, value, result)
+            checked += 1
+    assert checked >= 60 * len(modules)
+    assert simulator.commands() == [], "a hostile port reached CoCon"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "cocon_known_hosts is type=path with no checks: '..' segments, control characters and look-alikes "
+    "pass, and with accept-new the host key is appended to wherever the path points (a NUL byte ends in a "
+    "traceback). Needs a check in plugins/module_utils/cocon_module.py (reported in issue #5); strict, so "
+    "the fix turns this red: then remove the marker."))
+def test_hostile_known_hosts_paths_are_rejected_before_anything_is_written(simulator, tmp_path, monkeypatch):
+    """accept-new would append a host key to this file: a hostile path must not get that far."""
+    sandbox = tmp_path / "sandbox" / "inner"
+    sandbox.mkdir(parents=True)
+    monkeypatch.chdir(sandbox)
+    checked = 0
+    for tail in HOSTILE_PATH_TAILS:
+        for value in (tail, "%s/%s" % (sandbox, tail)):
+            args = {"domain": "biysk.local", "cocon_known_hosts": value, "cocon_host_key_policy": "accept-new"}
+            result = run_module("integration_info", args, simulator)
+            assert result.get("failed") and "cocon_known_hosts" in result["msg"], (value, result)
+            checked += 1
+    assert checked >= 50
+    assert simulator.commands() == []
+    written = [os.path.join(d, f) for d, _dirs, files in os.walk(str(tmp_path)) for f in files
+               if "cocon-sim" not in d]
+    assert written == [], written
+
+
+def test_hostile_number_ranges_are_rejected(simulator):
+    checked = 0
+    for value in HOSTILE_RANGES:
+        args = {"domain": "biysk.local", "client_id": "svc", "type": "service", "numbers": value}
+        result = run_module("integration", args, simulator)
+        assert result.get("failed") and "numbers" in result["msg"], (value, result)
+        checked += 1
+    assert checked >= 60
+    assert simulator.commands() == []
+
+
+def _site_variable_cases():
+    """(variable path, ecss_domains or None, extra vars) for hostile values of every site.yml variable."""
+    from ansible_collections.ecss.callapi.plugins.filter.validation import ecss_domains_problems
+
+    def domain(**overrides):
+        base = {"name": "biysk.local", "client_id": "amocrm",
+                "subscribers": [{"number": "240473", "group": "loc.gr"}]}
+        base.update(overrides)
+        return base
+
+    for value in HOSTILE:
+        subscriber = {"number": "240473", "group": "loc.gr"}
+        yield "ecss_domains[].name", [domain(name=value)]
+        yield "ecss_domains[].client_id", [domain(client_id=value)]
+        yield "ecss_domains[].group", [domain(group=value)]
+        yield "ecss_domains[].numbers", [domain(integration_type="service", numbers=value)]
+        yield "ecss_domains[].integration_type", [domain(integration_type=value)]
+        yield "subscribers[].number", [domain(subscribers=[dict(subscriber, number=value)])]
+        yield "subscribers[].group", [domain(subscribers=[dict(subscriber, group=value)])]
+        yield "subscribers[].iface", [domain(subscribers=[dict(subscriber, iface=value)])]
+    assert ecss_domains_problems
+
+
+def test_every_hostile_site_variable_is_a_validation_problem():
+    from ansible_collections.ecss.callapi.plugins.filter.validation import ecss_domains_problems
+
+    checked = 0
+    for where, domains in _site_variable_cases():
+        value = json.dumps(domains)
+        if where == "ecss_domains[].numbers" and domains[0]["numbers"] in LEGAL_BY_OPTION.get("numbers", ()):
+            continue
+        problems = ecss_domains_problems(domains)
+        assert problems and all(isinstance(p, str) and p for p in problems), (where, value)
+        checked += 1
+    assert checked >= 60 * 8
+
+
+def test_hostile_site_variables_stop_site_yml_before_anything_is_sent_or_written(simulator, tmp_path):
+    """Real site.yml runs: the first play's checks fail; no CoCon command, no file on the node."""
+    cluster_root = tmp_path / "cluster"
+    node_dir = tmp_path / "node-files"
+    settings = tmp_path / "settings"
+    inventory = tmp_path / "inventory.json"
+    node = {
+        "ansible_host": "127.0.0.1", "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+        "call_api_nginx_site": str(node_dir / "site.conf"), "call_api_tls_cert_path": str(node_dir / "c.crt"),
+        "call_api_tls_key_path": str(node_dir / "c.key"), "call_api_tls_backup_dir": str(node_dir / "backup"),
+        "call_api_tls_names": ["node1", "127.0.0.1"],
+    }
+    good_domains = [{"name": "biysk.local", "client_id": "amocrm",
+                     "subscribers": [{"number": "240473", "group": "loc.gr"}]}]
+    cases = [
+        {"ecss_domains": [dict(good_domains[0], name="biysk.local; domain/remove x")]},
+        {"ecss_domains": [dict(good_domains[0], client_id="amocrm\n/domain/biysk.local/integrations/remove a")]},
+        {"ecss_domains": [dict(good_domains[0], subscribers=[{"number": "240473 240474", "group": "loc.gr"}])]},
+        {"ecss_domains": [dict(good_domains[0], subscribers=[{"number": "240473", "group": "loc.gr`id`"}])]},
+        {"ecss_domains": [dict(good_domains[0], integration_type="service", numbers="24010{0-1};exit")]},
+        {"ecss_domains": good_domains, "ecss_cocon_port": "8023; id"},
+        {"ecss_domains": good_domains, "ecss_cocon_port": 70000},
+        {"ecss_domains": good_domains, "ecss_call_api_public_host": "$(id).example"},
+        {"ecss_domains": good_domains, "ecss_cocon_host_key_policy": "none"},
+    ]
+    os.makedirs(str(cluster_root))
+    for index, case in enumerate(cases):
+        group_vars = {"ecss_cocon_known_hosts": simulator.known_hosts_path, "ecss_cocon_port": simulator.port,
+                      "ecss_widget_settings_dir": str(settings), "ecss_call_api_public_host": "node1"}
+        group_vars.update(case)
+        with open(str(inventory), "w") as handle:
+            json.dump({"ecss": {"hosts": {"node1": node}, "vars": group_vars}}, handle)
+        completed = subprocess.run(
+            ["ansible-playbook", "-i", str(inventory), os.path.join(ROOT, "playbooks", "site.yml")],
+            env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_RETRY_FILES_ENABLED="false",
+                     **simulator.connection_env()),
+            capture_output=True, text=True, check=False, timeout=120)
+        output = completed.stdout + completed.stderr
+        assert completed.returncode != 0, (index, output[-3000:])
+        assert "Validate" in output and "fatal" in output, (index, output[-3000:])
+        assert "Trusted TLS certificate" not in output, (index, output[-3000:])
+    assert simulator.commands() == []
+    assert not node_dir.exists() and not settings.exists()
