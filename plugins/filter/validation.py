@@ -45,9 +45,7 @@ def ecss_domains_problems(domains):
         if not isinstance(domain, dict):
             problems.append("%s must be a dict with name, client_id and subscribers" % where)
             continue
-        unknown = sorted(set(domain) - DOMAIN_KEYS)
-        if unknown:
-            problems.append("%s has unknown key(s) %s (known: %s)" % (where, ", ".join(unknown), ", ".join(sorted(DOMAIN_KEYS))))
+        problems.append(_unknown_keys_problem(domain, DOMAIN_KEYS, where))
         name = domain.get("name")
         problems.append(cocon_identifier_problem(name, "domain", where + ".name"))
         if name in seen_names:
@@ -68,6 +66,13 @@ def ecss_domains_problems(domains):
     return [problem for problem in problems if problem]
 
 
+def _unknown_keys_problem(item, known, where):
+    unknown = sorted(set(item) - known)
+    if not unknown:
+        return ""
+    return "%s has unknown key(s) %s (known: %s)" % (where, ", ".join(unknown), ", ".join(sorted(known)))
+
+
 def _subscriber_problems(domain, where):
     subscribers = domain.get("subscribers", [])
     if not isinstance(subscribers, list):
@@ -79,9 +84,7 @@ def _subscriber_problems(domain, where):
         if not isinstance(subscriber, dict):
             problems.append("%s must be a dict with number and group" % at)
             continue
-        unknown = sorted(set(subscriber) - SUBSCRIBER_KEYS)
-        if unknown:
-            problems.append("%s has unknown key(s) %s (known: %s)" % (at, ", ".join(unknown), ", ".join(sorted(SUBSCRIBER_KEYS))))
+        problems.append(_unknown_keys_problem(subscriber, SUBSCRIBER_KEYS, at))
         number = subscriber.get("number")
         number = str(number) if isinstance(number, int) and not isinstance(number, bool) else number
         problem = cocon_identifier_problem(number, "alias", at + ".number")

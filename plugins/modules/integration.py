@@ -219,11 +219,27 @@ def main():
                 module.warn("integrations/list shows no key for %r; api_key is unknown" % client_id)
 
         if changed and not module.check_mode:
-            output = client.run(commands[-1]).output
-            if params["state"] == "present":
-                api_key = parse_new_api_key(output)
-                if not api_key:
-                    raise CoconCommandError("CoCon printed no API key after %r" % commands[-1], commands[-1])
+            try:
+                output = client.run(commands[-1]).output
+            except CoconCommandError as refused:
+                # Another session (a parallel run) may have added or removed it since our list.
+                try:
+                    rows = parse_integrations_list(client.run(base + "/list").output)
+                except CoconCommandError:
+                    raise refused
+                row = next((r for r in rows if r["client_id"] == client_id), None)
+                raced = row is None if params["state"] == "absent" else (row is not None and not params["rotate"])
+                if not raced:
+                    raise refused
+                module.warn("%r for %s in %s was done by another session meanwhile; adopted its result"
+                            % (commands.pop(), client_id, domain))
+                changed = False
+                api_key = row.get("api_key") if row else None
+            else:
+                if params["state"] == "present":
+                    api_key = parse_new_api_key(output)
+                    if not api_key:
+                        raise CoconCommandError("CoCon printed no API key after %r" % commands[-1], commands[-1])
 
         after = dict(present=params["state"] == "present")
         if after["present"]:
