@@ -19,9 +19,9 @@ options:
     default: 127.0.0.1
   cocon_port:
     description:
-      - SSH port of the CoCon console.
+      - SSH port of the CoCon console, 1 to 65535 (a number, or a string of ASCII digits).
       - If not set, the environment variable E(ECSS_COCON_PORT) is used.
-    type: int
+    type: raw
     default: 8023
   cocon_user:
     description:
@@ -43,6 +43,8 @@ options:
   cocon_known_hosts:
     description:
       - OpenSSH C(known_hosts) file that holds the console's host key, as C([host]:port keytype key).
+      - With O(cocon_host_key_policy=accept-new) the module appends to it, so it must be a plain path
+        (ASCII letters, digits and C(. _ / @ + ~ , -), no C(..) segment).
       - If not set, the environment variable E(ECSS_COCON_KNOWN_HOSTS) is used.
     type: path
     default: ~/.ssh/known_hosts

@@ -21,6 +21,8 @@ from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import (
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_validation import (
     CoconInputError,
     check_identifier,
+    check_path,
+    check_port,
 )
 
 
@@ -28,7 +30,8 @@ def cocon_argument_spec():
     """Connection options of every module in the ``cocon`` action group (doc fragment ``ecss.callapi.cocon``)."""
     return dict(
         cocon_host=dict(type="str", default="127.0.0.1", fallback=(env_fallback, ["ECSS_COCON_HOST"])),
-        cocon_port=dict(type="int", default=8023, fallback=(env_fallback, ["ECSS_COCON_PORT"])),
+        # raw, checked by check_port: type=int would take Unicode digits ("８０２３") as a port.
+        cocon_port=dict(type="raw", default=8023, fallback=(env_fallback, ["ECSS_COCON_PORT"])),
         cocon_user=dict(type="str", default="admin", fallback=(env_fallback, ["ECSS_COCON_USER"])),
         cocon_password=dict(type="str", no_log=True, fallback=(env_fallback, ["ECSS_COCON_PASSWORD"])),
         cocon_timeout=dict(type="float", default=30.0, fallback=(env_fallback, ["ECSS_COCON_TIMEOUT"])),
@@ -49,16 +52,19 @@ def cocon_client(module):
     params = module.params
     if params["cocon_password"] is None:
         module.fail_json(msg="cocon_password is required (or set the ECSS_COCON_PASSWORD environment variable)")
-    if not 1 <= params["cocon_port"] <= 65535:
-        module.fail_json(msg="cocon_port must be from 1 to 65535, got %d" % params["cocon_port"])
+    try:
+        port = check_port(params["cocon_port"], "cocon_port")
+        known_hosts = check_path(params["cocon_known_hosts"], "cocon_known_hosts")
+    except CoconInputError as exc:
+        module.fail_json(msg=str(exc))
     if params["cocon_timeout"] <= 0:
         module.fail_json(msg="cocon_timeout must be a positive number of seconds")
     if not 0 <= params["cocon_locked_retries"] <= 50:
         module.fail_json(msg="cocon_locked_retries must be from 0 to 50")
     return CoconClient(
-        host=params["cocon_host"], port=params["cocon_port"], user=params["cocon_user"],
+        host=params["cocon_host"], port=port, user=params["cocon_user"],
         password=params["cocon_password"], timeout=params["cocon_timeout"],
-        known_hosts=params["cocon_known_hosts"], host_key_policy=params["cocon_host_key_policy"],
+        known_hosts=known_hosts, host_key_policy=params["cocon_host_key_policy"],
         exec_mode=params["cocon_exec_mode"], locked_retries=params["cocon_locked_retries"],
     )
 

@@ -94,6 +94,25 @@ def check_identifier(kind, value, option=None):
     return text
 
 
+_PATH_RE = re.compile(r"\A[A-Za-z0-9._/@+~,-]+\Z", re.ASCII)
+
+
+def check_path(value, option="path"):
+    """A local file path the modules write to (known_hosts): plain ASCII, no '..' segment."""
+    text = value if isinstance(value, str) else str(value)
+    if not text:
+        raise CoconInputError("%s must not be empty" % option)
+    if len(text) > 4096:
+        raise CoconInputError("%s is %d characters long; at most 4096 are allowed" % (option, len(text)))
+    if not _PATH_RE.match(text):
+        bad = next((c for c in text if not _PATH_RE.match(c)), None)
+        raise CoconInputError("%s %r is not an accepted path: it contains %s (allowed: letters, digits and . _ / @ + ~ , -)"
+                              % (option, text, _describe(bad)))
+    if ".." in text.split("/"):
+        raise CoconInputError("%s %r has a '..' segment; give the path without it" % (option, text))
+    return text
+
+
 def check_port(value, option="port"):
     try:
         port = int(value)

@@ -122,10 +122,6 @@ HOSTILE_RANGES = HOSTILE + [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cocon_port is type=int, and Python's int() reads Unicode digits: '240\u0664' (Arabic-Indic four) "
-    "connects to port 2404 and a full-width '\uff18\uff10\uff12\uff13' to 8023. Needs an ASCII-digits check "
-    "of the raw value in plugins/module_utils/cocon_module.py (reported in issue #5); strict: remove with the fix."))
 def test_hostile_ports_are_rejected_by_every_module(simulator):
     modules = (
         ("integration", {"domain": "biysk.local", "client_id": "amocrm"}),
@@ -144,11 +140,6 @@ def test_hostile_ports_are_rejected_by_every_module(simulator):
     assert simulator.commands() == [], "a hostile port reached CoCon"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "cocon_known_hosts is type=path with no checks: '..' segments, control characters and look-alikes "
-    "pass, and with accept-new the host key is appended to wherever the path points (a NUL byte ends in a "
-    "traceback). Needs a check in plugins/module_utils/cocon_module.py (reported in issue #5); strict, so "
-    "the fix turns this red: then remove the marker."))
 def test_hostile_known_hosts_paths_are_rejected_before_anything_is_written(simulator, tmp_path, monkeypatch):
     """accept-new would append a host key to this file: a hostile path must not get that far."""
     sandbox = tmp_path / "sandbox" / "inner"
