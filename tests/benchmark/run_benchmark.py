@@ -98,7 +98,7 @@ def run_playbook(playbook, simulator, workdir, extra_vars, inventory="localhost,
 
 def one_task_rows(latency_ms, count, workdir, use_ranges, parallel, label):
     domain = "bench.local"
-    with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-" + label),
+    with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-ranges-%s" % str(use_ranges).lower()),
                    initial_state={"domains": {domain: domain_state(count)}}) as simulator:
         extra = dict(bench_domain=domain, bench_group=GROUP, bench_aliases=numbers(count),
                      bench_use_ranges=use_ranges)
