@@ -83,7 +83,7 @@ echo "== what nginx serves now on port $CALL_API_PORT:"
 echo | openssl s_client -connect "127.0.0.1:$CALL_API_PORT" 2>/dev/null | openssl x509 -noout -subject -ext subjectAltName -fingerprint -sha256 | sed 's/^/   /'
 echo
 echo "== widget settings for the operator ($DEMO/widget-settings, key masked here):"
-ls -l "$DEMO/widget-settings" | sed 's/^/   /'
+stat -c "   %A %U %s %n" "$DEMO"/widget-settings/*
 sed -E 's/("api_key": ")(.{4}).{56}(.{4})"/\1\2********\3"/' "$DEMO/widget-settings/biysk.local.json" | sed 's/^/   /'
 echo
 echo "Demo files stay in $DEMO (simulator state, settings, logs); the simulator and nginx are stopped."

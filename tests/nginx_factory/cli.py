@@ -186,7 +186,7 @@ def start(args):
     _wait_for_port(backend_port)
 
     test_cmd = _nginx_command(args.nginx, paths, "-t")
-    checked = subprocess.run(test_cmd, capture_output=True, text=True)
+    checked = subprocess.run(test_cmd, capture_output=True, text=True, check=False)
     if checked.returncode != 0:
         stop_all(paths)
         raise RuntimeError(f"factory nginx config rejected:\n{checked.stderr}")

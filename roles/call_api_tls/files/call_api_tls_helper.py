@@ -31,6 +31,7 @@ import sys
 class SiteError(ValueError):
     """The site file or the requested settings cannot be handled safely."""
 
+
 _PEM_CERT = re.compile(
     r"-----BEGIN CERTIFICATE-----\s.*?-----END CERTIFICATE-----", re.DOTALL
 )
@@ -48,7 +49,7 @@ def _listen_port(address):
     if address.startswith("unix:"):
         return None
     if address.startswith("["):
-        _, _, rest = address.partition("]")
+        rest = address.partition("]")[2]
         return int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else 80
     if address.isdigit():
         return int(address)
@@ -144,7 +145,7 @@ def call_api_tls_site_edit(text, port, cert_path, key_path, protocols):
     blocks = _server_blocks(lines)
     chosen, move_port = None, False
     for first, last in blocks:
-        for _, match in _block_statements(lines, first, last):
+        for _index, match in _block_statements(lines, first, last):
             if match["name"] == "listen" and _listen_port(match["args"].split()[0]) == port:
                 chosen = (first, last)
                 break

@@ -152,6 +152,7 @@ def test_json_protocol_round_trip():
     assert status == 0
     assert answer["uncovered"] == ["10.0.0.5"] and answer["sni"] == "node1"
     out = io.StringIO()
-    assert filters.main(io.StringIO(json.dumps({"op": "site_edit", "text": "server {\n",
-        "port": 1, "cert_path": "/a", "key_path": "/b", "protocols": ["TLSv1.2"]})), out) == 1
+    request = {"op": "site_edit", "text": "server {\n", "port": 1, "cert_path": "/a", "key_path": "/b",
+               "protocols": ["TLSv1.2"]}
+    assert filters.main(io.StringIO(json.dumps(request)), out) == 1
     assert "unclosed" in json.loads(out.getvalue())["msg"]
