@@ -128,8 +128,8 @@ def naive_row(latency_ms, count, workdir):
                              exec_mode="connection_per_command")
         with Measured(simulator) as measured, client:
             for number in numbers(count):
-                client.run("/domain/%s/alias/set %s %s %s@%s %s true" % (domain, number, GROUP, number, domain,
-                                                                          PROPERTY))
+                client.run("/domain/%s/alias/set %s %s %s@%s %s true"
+                           % (domain, number, GROUP, number, domain, PROPERTY))
         return Row("%s, naive: one SSH connection per command" % count, measured.seconds, measured.commands,
                    measured.connections)
 
@@ -235,8 +235,8 @@ def table(rows):
     lines = ["| # | scenario | wall time (s) | CoCon commands | SSH connections | note |",
              "|---|---|---:|---:|---:|---|"]
     for index, row in enumerate(rows, 1):
-        lines.append("| %d | %s | %.1f | %d | %d | %s |" % (index, row.name, row.seconds, row.commands,
-                                                           row.connections, row.note))
+        lines.append("| %d | %s | %.1f | %d | %d | %s |"
+                     % (index, row.name, row.seconds, row.commands, row.connections, row.note))
     return "\n".join(lines)
 
 
