@@ -126,7 +126,7 @@ def naive_row(latency_ms, count, workdir):
         client = CoconClient(host=simulator.host, port=simulator.port, user=simulator.user,
                              password=simulator.password, known_hosts=simulator.known_hosts_path,
                              exec_mode="connection_per_command")
-        with Measured(simulator) as measured, client:
+        with client, Measured(simulator) as measured:
             for number in numbers(count):
                 client.run("/domain/%s/alias/set %s %s %s@%s %s true"
                            % (domain, number, GROUP, number, domain, PROPERTY))
@@ -260,7 +260,7 @@ def verdicts(by_key):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--latency-ms", type=int, default=25, help="simulator latency per command")
     parser.add_argument("--aliases", type=int, default=1000, help="aliases in scenarios 1-3")
     parser.add_argument("--loop-aliases", type=int, default=100,
