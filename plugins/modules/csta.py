@@ -81,7 +81,10 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconCommandError
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import (
+    CoconCommandError,
+    CoconLockedError,
+)
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import (
     cocon_argument_spec,
     run_cocon_module,
@@ -163,6 +166,10 @@ def main():
         try:
             before = parse_parameters(client.run("/api/csta/info").output)
         except CoconCommandError as exc:
+            # Only a console without the (unconfirmed) info command is worked around; a lock or
+            # any other refusal stops the task.
+            if isinstance(exc, CoconLockedError) or "There is no such command" not in str(exc):
+                raise
             module.warn("could not read the CSTA state (%s); setting every wanted parameter unconditionally" % exc)
             before = None
         current = before or {}

@@ -35,3 +35,21 @@ def make_simulator(tmp_path):
 def simulator(make_simulator):
     """A CoCon simulator with the factory state and no faults."""
     return make_simulator()
+
+
+@pytest.fixture
+def make_cluster(tmp_path):
+    """Factory: ``make_cluster(simulator, node_names=(...), domains=[...])`` -> a started SiteCluster."""
+    from site_cluster import SiteCluster
+
+    started = []
+
+    def factory(simulator, **keywords):
+        cluster = SiteCluster(tmp_path / ("cluster-%d" % len(started)), simulator, **keywords)
+        os.makedirs(cluster.root, exist_ok=True)
+        started.append(cluster)
+        return cluster.start()
+
+    yield factory
+    for cluster in started:
+        cluster.stop()

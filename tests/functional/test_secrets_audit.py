@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from test_faults import SiteCluster
+from site_cluster import SiteCluster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROTATE = os.path.join(ROOT, "playbooks", "rotate_keys.yml")

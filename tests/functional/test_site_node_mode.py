@@ -11,20 +11,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 
 import pytest
 
 from ansible_run import run_playbook
+from site_cluster import SITE, NginxNode, free_port
 
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -61,31 +55,18 @@ def ssh_node(tmp_path):
 
 @pytest.fixture
 def factory_nginx(tmp_path):
-    prefix = tmp_path / "node1"
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(__file__), ".."))
-    subprocess.run([sys.executable, "-m", "nginx_factory", "start", "--prefix", str(prefix), "--port", str(port)],
-                   check=True, env=env, stdout=subprocess.DEVNULL)
-    yield prefix, port
-    subprocess.run([sys.executable, "-m", "nginx_factory", "stop", "--prefix", str(prefix)], check=False, env=env)
+    node = NginxNode(tmp_path, "node1").start()
+    yield node
+    node.stop()
 
 
 def test_cocon_modules_run_on_the_node_over_ssh(simulator, ssh_node, factory_nginx, tmp_path):
     ssh_port, client_key = ssh_node
-    prefix, call_api_port = factory_nginx
-    inventory = {"all": {"children": {"ecss": {"hosts": {"node1": {
-        "ansible_host": "127.0.0.1", "ansible_port": ssh_port, "ansible_user": "root",
-        "ansible_ssh_private_key_file": str(client_key),
-        "ansible_ssh_common_args": "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null",
-        "ansible_python_interpreter": sys.executable,
-        "call_api_port": call_api_port,
-        "call_api_nginx_site": "%s/sites-available/ecss-call-api.conf" % prefix,
-        "call_api_tls_cert_path": "%s/ssl/call_api.crt" % prefix,
-        "call_api_tls_key_path": "%s/ssl/call_api.key" % prefix,
-        "call_api_tls_backup_dir": "%s/backup" % prefix,
-        "call_api_nginx_test_command": "nginx -p %s/ -c %s/nginx.conf -t" % (prefix, prefix),
-        "call_api_nginx_reload_command": "nginx -p %s/ -c %s/nginx.conf -s reload" % (prefix, prefix),
-    }}, "vars": {
+    node_vars = dict(factory_nginx.host_vars(), ansible_port=ssh_port, ansible_user="root",
+                     ansible_ssh_private_key_file=str(client_key),
+                     ansible_ssh_common_args="-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null")
+    del node_vars["ansible_connection"]  # ssh, to the private sshd
+    inventory = {"all": {"children": {"ecss": {"hosts": {"node1": node_vars}, "vars": {
         "ecss_cocon_run_on": "node",
         "ecss_cocon_port": simulator.port,
         "ecss_cocon_password": simulator.password,   # the node does not see the controller's environment
@@ -97,7 +78,7 @@ def test_cocon_modules_run_on_the_node_over_ssh(simulator, ssh_node, factory_ngi
     inventory_path = tmp_path / "inventory.json"
     inventory_path.write_text(json.dumps(inventory))
     env = {"ECSS_COCON_PASSWORD": "", "ECSS_COCON_HOST": "", "ECSS_COCON_PORT": "", "ECSS_COCON_KNOWN_HOSTS": ""}
-    first = run_playbook(os.path.join(os.path.dirname(__file__), "..", "..", "playbooks", "site.yml"),
+    first = run_playbook(SITE,
                          None, None, ["-i", str(inventory_path)], env=env)
     assert first.rc == 0, first
     # The CoCon tasks ran on the node itself, not delegated to the controller.
@@ -108,6 +89,6 @@ def test_cocon_modules_run_on_the_node_over_ssh(simulator, ssh_node, factory_ngi
     key = state["domains"]["biysk.local"]["integrations"]["amocrm"]["key"]
     assert json.loads((tmp_path / "settings" / "biysk.local.json").read_text())["api_key"] == key
     assert key not in first.output and simulator.password not in first.output
-    second = run_playbook(os.path.join(os.path.dirname(__file__), "..", "..", "playbooks", "site.yml"),
+    second = run_playbook(SITE,
                           None, None, ["-i", str(inventory_path)], env=env)
     assert second.rc == 0 and "changed=0" in second.stdout, second
