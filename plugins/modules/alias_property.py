@@ -118,9 +118,9 @@ commands:
   sample: ["/domain/biysk.local/alias/set 24047{3-4} loc.gr 24047{3-4}@biysk.local api\\call\\enabled true"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 import threading
+
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import (
     CoconCommandError,
