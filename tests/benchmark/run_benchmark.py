@@ -158,19 +158,13 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def site_inventory(workdir, simulator, prefix, port, domains):
+def site_inventory(workdir, simulator, nginx_role_vars, domains):
     settings_dir = os.path.join(workdir, "widget-settings")
-    node = {
-        "ansible_host": "127.0.0.1", "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-        "call_api_port": port, "call_api_tls_mode": "selfsigned",
-        "call_api_tls_names": ["node1", "127.0.0.1", "ecss.bench.test"],
-        "call_api_nginx_site": prefix + "/sites-available/ecss-call-api.conf",
-        "call_api_tls_cert_path": prefix + "/ssl/call_api.crt",
-        "call_api_tls_key_path": prefix + "/ssl/call_api.key",
-        "call_api_tls_backup_dir": prefix + "/backup",
-        "call_api_nginx_test_command": "nginx -p %s/ -c %s/nginx.conf -t" % (prefix, prefix),
-        "call_api_nginx_reload_command": "nginx -p %s/ -c %s/nginx.conf -s reload" % (prefix, prefix),
-    }
+    node = dict(
+        nginx_role_vars,
+        ansible_host="127.0.0.1", ansible_connection="local", ansible_python_interpreter=sys.executable,
+        call_api_tls_mode="selfsigned", call_api_tls_names=["node1", "127.0.0.1", "ecss.bench.test"],
+    )
     inventory = {"ecss": {
         "hosts": {"node1": node},
         "vars": {
@@ -195,12 +189,12 @@ def site_rows(latency_ms, workdir, domain_count=3, per_domain=50):
     port = free_port()
     nginx = [sys.executable, "-m", "nginx_factory"]
     environment = dict(os.environ, PYTHONPATH=TESTS_DIR)
-    subprocess.run(nginx + ["start", "--prefix", prefix, "--port", str(port), "--server-name", "node1"],
-                   env=environment, check=True, capture_output=True)
+    started = subprocess.run(nginx + ["start", "--prefix", prefix, "--port", str(port), "--server-name", "node1"],
+                             env=environment, check=True, capture_output=True, text=True)
     try:
         with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-site"),
                        initial_state=state) as simulator:
-            inventory = site_inventory(workdir, simulator, prefix, port, domains)
+            inventory = site_inventory(workdir, simulator, json.loads(started.stdout)["role_vars"], domains)
             site = os.path.join(ROOT, "playbooks", "site.yml")
             label = "site.yml, %d domains x %d aliases" % (domain_count, per_domain)
             with Measured(simulator) as first:

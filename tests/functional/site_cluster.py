@@ -37,6 +37,7 @@ class NginxNode(object):
     def start(self):
         done = self._factory("start", "--prefix", self.prefix, "--port", str(self.port), "--server-name", self.name)
         assert done.returncode == 0, done.stdout + done.stderr
+        self.role_vars = json.loads(done.stdout)["role_vars"]
         return self
 
     def stop(self):
@@ -46,19 +47,12 @@ class NginxNode(object):
         return os.path.join(self.prefix, *parts)
 
     def host_vars(self):
-        prefix = self.prefix
-        return {
-            "ansible_host": "127.0.0.1", "ansible_connection": "local",
-            "ansible_python_interpreter": sys.executable, "call_api_port": self.port,
-            "call_api_tls_names": [self.name, "127.0.0.1", "ecss.example.test"],
-            "call_api_nginx_site": prefix + "/sites-available/ecss-call-api.conf",
-            "call_api_tls_cert_path": prefix + "/ssl/call_api.crt",
-            "call_api_tls_key_path": prefix + "/ssl/call_api.key",
-            "call_api_tls_backup_dir": prefix + "/backup",
-            "call_api_nginx_test_command": "nginx -p %s/ -c %s/nginx.conf -t" % (prefix, prefix),
-            "call_api_nginx_reload_command": "nginx -p %s/ -c %s/nginx.conf -s reload" % (prefix, prefix),
-            "call_api_tls_verify_delay": 0,
-        }
+        return dict(
+            self.role_vars,
+            ansible_host="127.0.0.1", ansible_connection="local", ansible_python_interpreter=sys.executable,
+            call_api_tls_names=[self.name, "127.0.0.1", "ecss.example.test"],
+            call_api_tls_verify_delay=0,
+        )
 
     def served_sha256(self):
         pem = ssl.get_server_certificate(("127.0.0.1", self.port))

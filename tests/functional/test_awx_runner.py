@@ -220,18 +220,10 @@ def test_site_through_ansible_runner_like_awx(make_simulator, factory_nginx, tmp
     }
     nginx = factory_nginx
     inventory = {"all": {"children": {"ecss": {
-        "hosts": {"node1": {
-            "ansible_host": "127.0.0.1",
-            "ansible_connection": "local",
-            "ansible_python_interpreter": sys.executable,
-            "call_api_port": nginx["port"],
-            "call_api_nginx_site": nginx["site_file"],
-            "call_api_tls_cert_path": nginx["cert_path"],
-            "call_api_tls_key_path": nginx["key_path"],
-            "call_api_tls_backup_dir": os.path.join(nginx["prefix"], "backup"),
-            "call_api_nginx_test_command": nginx["test_command"],
-            "call_api_nginx_reload_command": nginx["reload_command"],
-        }},
+        "hosts": {"node1": dict(
+            nginx["role_vars"],
+            ansible_host="127.0.0.1", ansible_connection="local", ansible_python_interpreter=sys.executable,
+        )},
         "vars": {"ecss_widget_settings_dir": settings_dir, "ecss_domains": [BIYSK]},
     }}}}
 

@@ -21,7 +21,11 @@ running there), then prints one JSON object, also saved as ``DIR/factory.json``:
      "cert_path": "DIR/ssl/call_api.crt", "key_path": "DIR/ssl/call_api.key",
      "test_command": "nginx -p DIR/ -c DIR/nginx.conf -t",
      "reload_command": "nginx -p DIR/ -c DIR/nginx.conf -s reload",
-     "backend_body": "...", "ipv6": true, ...}
+     "backend_body": "...", "ipv6": true,
+     "role_vars": {"call_api_port": PORT, "call_api_nginx_site": ..., ...}, ...}
+
+``role_vars`` holds the ``call_api_tls`` variables that point the role at DIR (site file,
+certificate and key paths, backup dir, the test and reload commands above).
 
 The layout under DIR::
 

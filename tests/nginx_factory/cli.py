@@ -205,6 +205,16 @@ def start(args):
         "test_command": " ".join(test_cmd),
         "reload_command": " ".join(_nginx_command(args.nginx, paths, "-s", "reload")),
     }
+    # The call_api_tls variables that point the role at this prefix instead of /etc.
+    state["role_vars"] = {
+        "call_api_port": args.port,
+        "call_api_nginx_site": paths["site_file"],
+        "call_api_tls_cert_path": paths["cert_path"],
+        "call_api_tls_key_path": paths["key_path"],
+        "call_api_tls_backup_dir": os.path.join(paths["prefix"], "backup"),
+        "call_api_nginx_test_command": state["test_command"],
+        "call_api_nginx_reload_command": state["reload_command"],
+    }
     with open(paths["state_file"], "w", encoding="utf-8") as handle:
         json.dump(state, handle, indent=2)
     print(json.dumps(state))
