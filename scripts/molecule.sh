@@ -6,6 +6,10 @@ set -euo pipefail
 ensure_venv
 cd "$ROOT"
 export NO_COLOR=1 ANSIBLE_NOCOLOR=1
+# The scenarios use fixed ports and /tmp/ecss-molecule: one molecule run per machine at a time
+# (several checkouts, CI and a developer's run would otherwise kill each other's nginx).
+exec 9>/tmp/ecss-molecule.lock
+flock 9
 if [ $# -gt 0 ]; then
     scenarios=("$@")
 else

@@ -11,21 +11,6 @@ ensure_venv
 
 PYTHON_VERSION="${ECSS_ANSIBLE_TEST_PYTHON:-3.11}"
 
-# ansible-test would download get-pip.py from a host that is not reachable here; it looks
-# for a cached copy first, named after the pip version it wants.
-install_offline_get_pip() {
-    local pip_version cache
-    pip_version="$(python - <<'PY'
-from ansible_test._internal.python_requirements import get_venv_packages
-from ansible_test._internal.host_configs import NativePythonConfig
-print(get_venv_packages(NativePythonConfig(version='3.11'))['pip'])
-PY
-)"
-    cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
-    mkdir -p "$(dirname "$cache")"
-    install -m 0644 "$ROOT/scripts/ansible-test-offline/get_pip.py" "$cache"
-}
-
 # Programs that sanity tests run but ansible-test does not install (shellcheck), kept in a
 # small virtualenv of their own so that no test is skipped for lack of them.
 ensure_sanity_tools() {
@@ -45,7 +30,6 @@ ensure_sanity_tools() {
 # Tests that cannot run here at all are listed with the reason in docs/quality-gates.md.
 SKIPPED_TESTS=()
 
-install_offline_get_pip
 ensure_sanity_tools
 build_ansible_test_tree
 

@@ -1,4 +1,5 @@
-# Sourced by scripts/sanity.sh and scripts/units.sh (after scripts/env.sh).
+# Sourced by scripts/sanity.sh and scripts/units.sh (after scripts/env.sh). Both need the
+# offline get-pip stand-in: ansible-test bootstraps pip into every venv it makes.
 # shellcheck shell=bash
 #
 # ansible-test resolves the real path of the collection and insists that it sits at
@@ -17,6 +18,7 @@ build_ansible_test_tree() {
         echo "== waiting for another ansible-test run in this checkout to finish"
         flock "$ANSIBLE_TEST_LOCK_FD"
     fi
+    install_offline_get_pip
     rm -rf "$ANSIBLE_TEST_ROOT"
     mkdir -p "$ANSIBLE_TEST_COLLECTION"
     # --deduplicate: a file both modified and tracked is listed once; deleted-but-tracked
@@ -49,4 +51,19 @@ link_dependency_collections() {
             ln -sfn "$installed/$dependency" "$ANSIBLE_TEST_ROOT/ansible_collections/$namespace/$name"
         fi
     done
+}
+
+# ansible-test would download get-pip.py from a host that is not reachable here; it looks
+# for a cached copy first, named after the pip version it wants.
+install_offline_get_pip() {
+    local pip_version cache
+    pip_version="$(python - <<'PY'
+from ansible_test._internal.python_requirements import get_venv_packages
+from ansible_test._internal.host_configs import NativePythonConfig
+print(get_venv_packages(NativePythonConfig(version='3.11'))['pip'])
+PY
+)"
+    cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    mkdir -p "$(dirname "$cache")"
+    install -m 0644 "$ROOT/scripts/ansible-test-offline/get_pip.py" "$cache"
 }
