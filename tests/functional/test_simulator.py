@@ -439,7 +439,7 @@ def test_refuse_login(make_simulator):
 
 
 def test_channel_limit_per_connection(make_simulator):
-    sim = make_simulator(max_channels_per_connection=1)
+    sim = make_simulator(dialect="one_channel_refused")
     client = connect(sim)
     assert run(client, "domain/list")
     with pytest.raises(paramiko.ChannelException):
@@ -451,7 +451,7 @@ def test_channel_limit_per_connection(make_simulator):
 
 
 def test_no_ranges_knob(make_simulator):
-    sim = make_simulator(no_ranges=True)
+    sim = make_simulator(dialect="ranges_invalid")
     client = connect(sim)
     assert run(client, ALIAS_SET % ("24047{3-4}", "24047{3-4}@biysk.local", "true")).startswith(
         "Invalid command's arguments:"
