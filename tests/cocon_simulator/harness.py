@@ -153,6 +153,10 @@ class Simulator:
         return self
 
     @property
+    def pid(self):
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self):
         return self._process is not None and self._process.poll() is None
 

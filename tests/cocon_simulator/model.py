@@ -384,7 +384,7 @@ class Console:
             if alias is not None:
                 found.append((number, iface, sorted(alias["properties"].items())))
         if not found and not expand_ranges:
-            raise _error("Alias %s not found in domain %s" % (alias_token, name))
+            raise _error("Alias %s not found" % alias_token)
         if self.dialect.alias_info == "lines":
             blocks = [
                 formatting.name_value_lines([("Alias", number), ("Interface group", group), ("Interface", iface)]
