@@ -32,6 +32,7 @@ __metaclass__ = type
 import base64
 import fcntl
 import hashlib
+import logging
 import os
 import random
 import re
@@ -72,6 +73,8 @@ READ_COMMAND_NAMES = ("info", "list")
 CHANNEL_PROBE_COMMAND = "/domain/list"
 CHANNEL_PROBE_TIMEOUT_MIN = 2.0
 CHANNEL_PROBE_TIMEOUT_FACTOR = 5
+# paramiko logs a refused channel at ERROR level; with no handler Python would print it on stderr.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 # The prompt differs between releases: "admin@ds1@ecss1:/$ ", "ssw@[mycelium@ecss3]:/#> ".
 _PROMPT_RE = re.compile(r"(?:^|\n)[^\n]*@[^\n]*:[^\n]*(?:\$|#>|#) $")
 
@@ -322,7 +325,7 @@ class CoconClient(object):
             except CoconChannelError as exc:
                 how = exc.how
             except CoconTimeoutError:
-                how = "left it unanswered for %.1fs" % timeout
+                how = "left a second exec channel unanswered for %.1fs" % timeout
             else:
                 self._channels_served += 1
                 self.capabilities.learn("exec_channels_per_connection", "many")
@@ -356,7 +359,10 @@ class CoconClient(object):
 
         def expire():
             expired.append(True)
-            channel.close()
+            try:
+                channel.close()
+            except (paramiko.SSHException, EOFError, OSError):
+                pass  # the connection is gone already; the reader sees that
 
         # paramiko waits for the answer to an exec request without a timeout of its own.
         watchdog = threading.Timer(timeout, expire)

@@ -124,6 +124,8 @@ class CoconPool(object):
                     try:
                         client.connect()
                     except CoconError as exc:
+                        with self._lock:
+                            self.size = max(1, self.size - 1)  # the console said how many it takes
                         client.capabilities.warn("could not open another connection to CoCon (%s); "
                                                  "continuing with fewer" % exc)
                         client = None
