@@ -19,6 +19,7 @@ import re
 
 import pytest
 
+from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 from ansible_collections.ecss.callapi.plugins.module_utils import cocon_module
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconClient
@@ -93,6 +94,8 @@ def run_module(module, args, console, monkeypatch, capsys, check_mode=False, dif
         args["_ansible_check_mode"] = True
     if diff:
         args["_ansible_diff"] = True
+    # Warnings are kept process-wide (and told once); each module run here is a process of its own.
+    getattr(ansible_warnings, "_global_warnings", {}).clear()
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             module.main()
