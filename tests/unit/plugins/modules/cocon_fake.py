@@ -21,6 +21,10 @@ import pytest
 
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
+try:
+    from ansible.module_utils import _internal as ansible_internal  # ansible-core 2.19+
+except ImportError:
+    ansible_internal = None
 from ansible_collections.ecss.callapi.plugins.module_utils import cocon_module
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconClient
 
@@ -95,7 +99,10 @@ def run_module(module, args, console, monkeypatch, capsys, check_mode=False, dif
     if diff:
         args["_ansible_diff"] = True
     # Warnings are kept process-wide (and told once); each module run here is a process of its own.
+    # Once controller code was imported (the filter tests do), ansible-core would print them instead.
     getattr(ansible_warnings, "_global_warnings", {}).clear()
+    if ansible_internal is not None:
+        monkeypatch.setattr(ansible_internal, "is_controller", False, raising=False)
     with patch_module_args(args):
         with pytest.raises(SystemExit):
             module.main()
