@@ -9,7 +9,7 @@ import dataclasses
 
 # name -> (one-line description, the behaviour fields it sets)
 DIALECTS = {
-    "reference": ("today's simulator: ranges expanded, many exec channels, box tables", {}),
+    "reference": ("number ranges expanded, many exec channels per connection, box tables", {}),
     "ranges_literal": (
         "a range is one literal alias that does not exist (info: not found; set: flagged *)",
         {"ranges": "literal"},

@@ -743,8 +743,9 @@ def contacts_of(body):
 def test_sip_user_info_without_and_with_contacts(make_simulator):
     sim = make_simulator(initial_state={"domains": {"biysk.local": {"aliases": {
         "240473": {"group": "loc.gr"},
-        "240474": {"group": "loc.gr", "contacts": ["sip:240474@10.0.0.7:5060",
-                                                  {"uri": "sip:240474@10.0.0.8:5062", "expires": 120}]},
+        "240474": {"group": "loc.gr", "contacts": [
+            "sip:240474@10.0.0.7:5060", {"uri": "sip:240474@10.0.0.8:5062", "expires": 120},
+        ]},
     }}}})
     assert sim.state()["domains"]["biysk.local"]["aliases"]["240473"]["contacts"] == []
     client = connect(sim)
