@@ -137,6 +137,7 @@ class CoconClient(object):
         self._channels_served = 0
         self._shell = None
         self._slowest_answer = 0.0
+        self._trusted_key = None
 
     @property
     def warnings(self):
@@ -211,6 +212,8 @@ class CoconClient(object):
         return transport
 
     def _verify_host_key(self, key):
+        if self._trusted_key is not None and self._trusted_key.asbytes() == key.asbytes():
+            return  # checked against known_hosts on this client's first connection
         name = known_hosts_name(self.host, self.port)
         fingerprint = fingerprint_sha256(key)
         recorded = None
@@ -220,6 +223,7 @@ class CoconClient(object):
             recorded = host_keys.lookup(name)
         if recorded:
             if recorded.get(key.get_name()) == key:
+                self._trusted_key = key
                 return
             raise CoconHostKeyError(
                 "the host key of %s has CHANGED (it now offers %s %s, which differs from the key recorded in %s). "
@@ -233,6 +237,7 @@ class CoconClient(object):
                 % (self._where(), key.get_name(), fingerprint, self.known_hosts or "any known_hosts file",
                    self.port, self.host, self.known_hosts))
         self._record_host_key(name, key)
+        self._trusted_key = key
         self.capabilities.warn("recorded the new host key of %s (%s %s) in %s"
                                % (self._where(), key.get_name(), fingerprint, self.known_hosts))
 

@@ -69,11 +69,22 @@ def _checked(params):
     return domain, client_id, numbers
 
 
-def _planned_command(task, params, domain, client_id, numbers, row):
+def _planned_command(task, params, domain, client_id, numbers, row, rows):
     """The one mutating command the run needs (or None), after checking an existing row."""
     base = integrations_base(domain)
     if params["state"] == "absent":
-        return "%s/remove %s" % (base, client_id) if row is not None else None
+        if row is not None:
+            return "%s/remove %s" % (base, client_id)
+        if rows:
+            # A client id the domain does not hold, while it holds others: most likely a typo.
+            others = ", ".join(sorted(r["client_id"] for r in rows))
+            if not params.get("force"):
+                raise TaskFailed("client id %r does not exist in %s, which holds integrations for %s - a typo? "
+                                 "Nothing was removed. Give the existing client id, or force: true if %r is "
+                                 "known to be removed already." % (client_id, domain, others, client_id))
+            task.capabilities.warn("client id %r does not exist in %s, which holds integrations for %s; nothing was "
+                                   "removed (force: true)" % (client_id, domain, others))
+        return None
     if row is None:
         return add_command(domain, client_id, params["type"], numbers)
     if params["type"] and row.get("type") and row["type"] != params["type"]:
@@ -93,9 +104,10 @@ def _planned_command(task, params, domain, client_id, numbers, row):
 def ensure_integration(task, params):
     domain, client_id, numbers = _checked(params)
     present = params["state"] == "present"
-    row = next((r for r in list_integrations(task, domain) if r["client_id"] == client_id), None)
+    rows = list_integrations(task, domain)
+    row = next((r for r in rows if r["client_id"] == client_id), None)
     before = integration_state(row)
-    command = _planned_command(task, params, domain, client_id, numbers, row)
+    command = _planned_command(task, params, domain, client_id, numbers, row, rows)
     api_key = row.get("api_key") if row and present and command is None else None
     if command is not None:
         try:

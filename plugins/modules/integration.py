@@ -69,6 +69,15 @@ options:
       - Every run with O(rotate=true) issues a new key, so it always reports C(changed).
     type: bool
     default: false
+  force:
+    description:
+      - With O(state=absent), a client id that the domain does not hold while it holds other
+        integrations is taken for a typo and the task fails, naming the client ids that exist.
+      - V(true) accepts it instead (for example when the integration is known to be removed
+        already); the task then warns, names the existing client ids and changes nothing.
+      - Without other integrations in the domain an absent client id is simply already removed.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -102,6 +111,13 @@ EXAMPLES = r"""
     domain: biysk.local
     client_id: tester
     state: absent
+
+- name: Remove it even if the domain holds other integrations and this one is gone already
+  ecss.callapi.integration:
+    domain: biysk.local
+    client_id: tester
+    state: absent
+    force: true
 """
 
 RETURN = r"""
@@ -155,6 +171,7 @@ def main():
             type=dict(type="str", choices=["widget", "service"]),
             numbers=dict(type="str"),
             rotate=dict(type="bool", default=False),
+            force=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )

@@ -135,6 +135,16 @@ def test_integration_rotate_and_remove(args, command, key, monkeypatch, capsys):
     assert result["changed"] is True and result["commands"] == [command] and result["api_key"] == key
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_integration_absent_client_id_among_others_is_a_typo_unless_forced(force, monkeypatch, capsys):
+    console = FakeConsole()
+    result = run_module(integration, {"domain": "biysk.local", "client_id": "testr", "state": "absent",
+                                      "force": force}, console, monkeypatch, capsys)
+    assert result.get("failed", False) is not force and result["changed"] is False and result["commands"] == []
+    words = "client id 'testr' does not exist in biysk.local, which holds integrations for asz, sveta, tester"
+    assert words in (result["msg"] if not force else warnings(result)[0])
+
+
 def test_integration_info_hides_keys_unless_asked(monkeypatch, capsys):
     hidden = run_module(integration_info, {"domain": "biysk.local"}, FakeConsole(), monkeypatch, capsys)
     assert [i["client_id"] for i in hidden["integrations"]] == ["asz", "sveta", "tester"]
