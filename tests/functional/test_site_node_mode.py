@@ -81,9 +81,9 @@ def test_cocon_modules_run_on_the_node_over_ssh(simulator, ssh_node, factory_ngi
     first = run_playbook(SITE,
                          None, None, ["-i", str(inventory_path)], env=env)
     assert first.rc == 0, first
-    # The CoCon tasks ran on the node itself, not delegated to the controller.
+    # The CoCon tasks (cocon_facts, CSTA, integrations, permissions) ran on the node itself, not delegated.
     cocon_tasks = re.findall(r"TASK \[ecss\.callapi\.widget_setup : CoCon \|[^\n]*\n(changed|ok): \[([^\]]+)\]", first.stdout)
-    assert len(cocon_tasks) == 3 and all(host == "node1" for _status, host in cocon_tasks), cocon_tasks
+    assert len(cocon_tasks) == 4 and all(host == "node1" for _status, host in cocon_tasks), cocon_tasks
     state = simulator.state()
     assert state["csta"]["enabled"] is True
     key = state["domains"]["biysk.local"]["integrations"]["amocrm"]["key"]
