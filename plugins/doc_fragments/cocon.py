@@ -62,7 +62,7 @@ options:
       - How commands reach the console.
       - V(auto) runs every command on its own exec channel of one SSH connection. Several exec channels
         on one connection are not confirmed on a real ECSS-10, so the first time a second channel is
-        needed it asks C(/domain/list) on it with a short timeout (at least 2 seconds, 5 times the
+        needed it asks C(/domain/list) on it with a short timeout (at least 1 second, 5 times the
         slowest answer so far). A channel that is refused, closed without an answer or left unanswered
         makes the run go on with one connection per command, by itself, with a warning. A command
         that met a refused or closed channel never ran, and is sent again on a fresh connection; a

@@ -69,7 +69,7 @@ EXEC_MODES = ("auto", "channels", "connection_per_command", "shell")
 HOST_KEY_POLICIES = ("strict", "accept-new")
 # [seen] read-only and present on every release: asked on a second channel to test it.
 CHANNEL_PROBE_COMMAND = "/domain/list"
-CHANNEL_PROBE_TIMEOUT_MIN = 2.0
+CHANNEL_PROBE_TIMEOUT_MIN = 1.0
 CHANNEL_PROBE_TIMEOUT_FACTOR = 5
 # paramiko logs a refused channel at ERROR level; with no handler Python would print it on stderr.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
