@@ -3,7 +3,7 @@
 inotify (through libc, no extra package) reads a file the moment it is written, closed or
 moved in; a full walk every few milliseconds catches what a new subdirectory held before
 its watch was added. Module arguments travel as JSON inside AnsiballZ wrappers, so a key
-there shows up with escaped newlines: both forms count.
+there shows up with escaped (or twice escaped) newlines: every form counts.
 """
 
 import ctypes
@@ -16,9 +16,9 @@ import time
 
 # Header, then (escaped or real) line breaks and base64: a real key, not the word in some source.
 PRIVATE_KEY = re.compile(
-    rb"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY)-----(?:\s|\\n|\\r)*"
-    rb"(?:Proc-Type:[^\\\n]*(?:\\n|\n)DEK-Info:[^\\\n]*(?:\\n|\n)(?:\\n|\n)?)?"
-    rb"[A-Za-z0-9+/=]{40}")
+    rb"-----BEGIN ((?:[A-Z0-9]+ )*PRIVATE KEY)-----(?:\s|\\+[nr])*"
+    rb"(?:Proc-Type:.{0,200}?DEK-Info:[^\n\\]*(?:\s|\\+[nr])*)?"
+    rb"[A-Za-z0-9+/=]{40}", re.DOTALL)
 
 _IN_MODIFY, _IN_CLOSE_WRITE, _IN_MOVED_TO, _IN_CREATE = 0x2, 0x8, 0x80, 0x100
 _IN_ISDIR = 0x40000000

@@ -42,12 +42,14 @@ def test_the_watch_catches_a_key_that_lives_a_millisecond(tmp_path):
     root = tmp_path / "watched"
     root.mkdir()
     with TempWatch([root]) as watch:
-        for index in range(3):
+        for index in range(4):
             directory = root / ("ansible-tmp-%d" % index)
             directory.mkdir()
             path = directory / "source"
             if index == 2:  # a key inside JSON module arguments
                 path.write_text(json.dumps({"privatekey_content": key.decode()}))
+            elif index == 3:  # ...as an AnsiballZ wrapper embeds them (escaped twice)
+                path.write_text("params=%r" % json.dumps({"privatekey_content": key.decode()}))
             else:
                 path.write_bytes(key)
             time.sleep(0.001)
@@ -55,7 +57,7 @@ def test_the_watch_catches_a_key_that_lives_a_millisecond(tmp_path):
             directory.rmdir()
             time.sleep(0.05)
     assert sorted(os.path.basename(os.path.dirname(p)) for p in watch.findings) == [
-        "ansible-tmp-0", "ansible-tmp-1", "ansible-tmp-2"]
+        "ansible-tmp-0", "ansible-tmp-1", "ansible-tmp-2", "ansible-tmp-3"]
     assert set(watch.findings.values()) == {"EC PRIVATE KEY"}
 
 
