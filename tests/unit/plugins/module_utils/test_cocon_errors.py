@@ -31,7 +31,7 @@ def fixture(name):
 def test_markers_select_the_class_and_keep_coCons_words(name, error_class, words):
     assert errors.classify_failure(fixture(name)) == (error_class, words)
     error = errors.error_for_answer("/x", fixture(name))
-    assert type(error) is error_class and error.words == words and error.command == "/x"
+    assert error.__class__ is error_class and error.words == words and error.command == "/x"
     assert isinstance(error, errors.CoconCommandError)
     assert "CoCon refused '/x': " + words == str(error)
 

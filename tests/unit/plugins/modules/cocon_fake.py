@@ -5,7 +5,8 @@
 Only the transport is fake: ``run()`` (typed errors, ``temporary locked`` retries, footers,
 capabilities) is the real client's.  ``FakeConsole(dialect)`` looks in ``fixtures/<dialect>/``
 first, then ``fixtures/``; ``answers`` overrides a command with text or an exception; every
-command sent is kept in ``sent``.  A command without a fixture fails the test.
+command sent is kept in ``sent``.  A command without a fixture fails the test.  Files are kept with LF endings (sanity's
+line-endings test); for the ``crlf_flat`` dialect the fake answers with CR LF, as that console does.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -39,6 +40,7 @@ def fixture_name(command):
 class FakeConsole(object):
 
     def __init__(self, dialect=None, answers=None):
+        self.crlf = dialect == "crlf_flat"
         self.directories = ([os.path.join(FIXTURES, dialect)] if dialect else []) + [FIXTURES]
         self.answers = dict(answers or {})
         self.sent = []
@@ -59,7 +61,8 @@ class FakeConsole(object):
                 path = os.path.join(directory, candidate)
                 if os.path.exists(path):
                     with io.open(path, encoding="utf-8", newline="") as handle:
-                        return handle.read()
+                        text = handle.read()
+                    return text.replace("\n", "\r\n") if self.crlf else text
         raise AssertionError("no fixture %s.txt for %r" % (name, command))
 
 
