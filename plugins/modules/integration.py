@@ -66,6 +66,15 @@ options:
       - Every run with O(rotate=true) issues a new key, so it always reports C(changed).
     type: bool
     default: false
+  force:
+    description:
+      - With O(state=absent), a client id that the domain does not hold while it holds other
+        integrations is taken for a typo and the task fails, naming the client ids that exist.
+      - V(true) accepts it instead (for example when the integration is known to be removed
+        already): the task warns, names the existing client ids and changes nothing.
+      - Without other integrations in the domain an absent client id is simply already removed.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -99,6 +108,13 @@ EXAMPLES = r"""
     domain: biysk.local
     client_id: tester
     state: absent
+
+- name: Remove it even if the domain holds other integrations and this one is gone already
+  ecss.callapi.integration:
+    domain: biysk.local
+    client_id: tester
+    state: absent
+    force: true
 """
 
 RETURN = r"""
@@ -174,6 +190,7 @@ def main():
         type=dict(type="str", choices=["widget", "service"]),
         numbers=dict(type="str"),
         rotate=dict(type="bool", default=False),
+        force=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -198,6 +215,15 @@ def main():
             if row is not None:
                 commands.append("%s/remove %s" % (base, client_id))
                 changed = True
+            elif rows:
+                others = ", ".join(sorted(r["client_id"] for r in rows))
+                if not params["force"]:
+                    module.fail_json(msg="client id %r does not exist in %s, which holds integrations for %s - a typo? "
+                                         "Nothing was removed. Give the existing client id, or force: true if %r is "
+                                         "known to be removed already." % (client_id, domain, others, client_id),
+                                     commands=commands)
+                module.warn("client id %r does not exist in %s, which holds integrations for %s; nothing was "
+                            "removed (force: true)" % (client_id, domain, others))
             api_key = None
         elif row is None:
             commands.append(add_command(domain, client_id, wanted_type, numbers))
