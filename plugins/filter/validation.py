@@ -70,6 +70,13 @@ def free_text_problem(value, option="value", max_length=255):
     return _control_problem(value, option)
 
 
+def free_text_problems(texts):
+    """One problem per entry of ``{option: text}`` that is not one line of visible text."""
+    if not isinstance(texts, dict):
+        raise AnsibleFilterError("free_text_problems: give a dict of option name to text, got %s" % type(texts).__name__)
+    return [problem for problem in (free_text_problem(value, option) for option, value in sorted(texts.items())) if problem]
+
+
 def local_path_problem(value, option="path"):
     """'' when ``value`` can name a controller file or directory, else the reason."""
     if not isinstance(value, str) or not value:
@@ -173,6 +180,6 @@ class FilterModule(object):
         return {
             "cocon_identifier_problem": cocon_identifier_problem,
             "ecss_domains_problems": ecss_domains_problems,
-            "free_text_problem": free_text_problem,
+            "free_text_problems": free_text_problems,
             "local_path_problem": local_path_problem,
         }
