@@ -71,7 +71,7 @@ def widget_integration_problems(existing_results, action, records=None):
     for result in existing_results:
         domain = result["widget_setup_domain"]
         name, client_id = domain["name"], domain["client_id"]
-        if result.get("failed"):
+        if result.get("failed") or "integrations" not in result:
             problems.append("domain %s: %s" % (name, result.get("msg") or "CoCon could not list its integrations"))
             continue
         client_ids = _client_ids(result)

@@ -95,7 +95,7 @@ def settings_dir_problems(path):
     try:
         info = os.lstat(path)
     except OSError as exc:
-        if exc.errno != errno.ENOENT:
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
             return ["%s cannot be inspected: %s" % (path, exc.strerror)]
         return _missing_directory_problems(path)
     uid = os.geteuid()
