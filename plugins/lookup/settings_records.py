@@ -77,20 +77,24 @@ def recorded_client_id(path):
     return client_id
 
 
+def settings_records(directory, domains):
+    """What <directory>/<domain>.json and .removed.json record, per domain: client ids only."""
+    records = []
+    for domain in domains:
+        if not isinstance(domain, str) or not domain or "/" in domain or domain in (".", ".."):
+            raise AnsibleLookupError("settings_records: %r is not a domain name" % (domain,))
+        records.append(dict(
+            domain=domain,
+            settings_client_id=recorded_client_id(os.path.join(directory, domain + ".json")),
+            removed_client_id=recorded_client_id(os.path.join(directory, domain + ".removed.json")),
+        ))
+    return records
+
+
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
-        directory = os.path.expanduser(self.get_option("dir"))
-        records = []
         # query('...', ['a', 'b']) and query('...', 'a', 'b') both give the domains a and b.
         domains = [name for term in terms for name in (term if isinstance(term, list) else [term])]
-        for domain in domains:
-            if not isinstance(domain, str) or not domain or "/" in domain or domain in (".", ".."):
-                raise AnsibleLookupError("settings_records: %r is not a domain name" % (domain,))
-            records.append(dict(
-                domain=domain,
-                settings_client_id=recorded_client_id(os.path.join(directory, domain + ".json")),
-                removed_client_id=recorded_client_id(os.path.join(directory, domain + ".removed.json")),
-            ))
-        return records
+        return settings_records(os.path.expanduser(self.get_option("dir")), domains)
