@@ -19,8 +19,10 @@ description:
     makes CoCon generate the key.
   - O(rotate=true) replaces the key with C(integrations/replace).
   - The key is returned in RV(api_key). Because a forgotten C(no_log) would otherwise print it, the
-    task's whole result is hidden from output by the module's action plugin; the registered
-    variable still carries it. Diffs and logs show only a fingerprint of the key.
+    module's action plugin hides a result that holds a key from output (Ansible can only hide a
+    whole result) and prints it once without the key (C(msg), C(changed), C(commands), the key's
+    fingerprint); the registered variable still carries the key. A result without a key - every
+    failure, O(state=absent) - is shown as it is. Diffs and logs show only a fingerprint of the key.
 author:
   - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
@@ -70,8 +72,8 @@ options:
     description:
       - With O(state=absent), a client id that the domain does not hold while it holds other
         integrations is taken for a typo and the task fails, naming the client ids that exist.
-      - V(true) accepts it instead (for example when the integration is known to be removed
-        already): the task warns, names the existing client ids and changes nothing.
+      - V(true) accepts it instead, for example when the integration is known to be removed
+        already. The task then warns, names the existing client ids and changes nothing.
       - Without other integrations in the domain an absent client id is simply already removed.
     type: bool
     default: false
