@@ -9,9 +9,10 @@ exists - is returned as it is, so callbacks, ``-v`` and AWX job events show it w
 A result that holds a key is marked ``no_log``: Ansible (2.16 to 2.19) can only hide a whole
 result, never one field, so the censored copy the callbacks get keeps only ``changed``. The
 registered variable, made from the uncensored result, keeps the key. Everything else - msg,
-changed, commands, the key's fingerprint, warnings - is printed here once, key removed: at the
-default verbosity when something changed, with ``-v`` otherwise; with ``--diff`` the (key-free)
-diff too, which Ansible drops from a hidden result.
+changed, commands, the key's fingerprint, warnings - is printed here once, key removed, where
+Ansible would have shown the result: with ``-v`` and more (at the default verbosity an ok or
+changed result shows no content anyway). With ``--diff`` the (key-free) diff is printed too,
+which Ansible drops from a hidden result.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -73,10 +74,7 @@ class ActionModule(ActionBase):
                "holds the key): %s" % (self._task.resolved_action or self._task.action,
                                        (task_vars or {}).get("inventory_hostname", ""),
                                        json.dumps(shown_copy(result), sort_keys=True, default=str))
-        if result.get("changed"):
-            display.display(line)
-        else:
-            display.v(line)
+        display.v(line)
         if self._play_context.diff and result.get("diff") and result.get("changed"):
             display.display(self.diff_text(without_secrets(result["diff"])))
         return result
