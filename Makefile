@@ -1,5 +1,5 @@
 # Two commands matter: `make demo` and `make test`. The rest are single stages of `make test`.
-.PHONY: demo test units functional molecule sanity lint docs benchmark venv
+.PHONY: demo test units functional molecule matrix sanity lint docs benchmark venv
 
 demo:
 	bash scripts/demo.sh
@@ -7,7 +7,7 @@ demo:
 test:
 	bash scripts/test.sh
 
-units functional molecule sanity lint docs:
+units functional molecule matrix sanity lint docs:
 	bash scripts/test.sh $@
 
 benchmark:

@@ -5,10 +5,8 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
-if ! command -v nginx >/dev/null; then
-    echo "== installing nginx (Debian package; the demo runs its own instance from a temporary prefix)"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
-fi
+# The demo runs its own nginx from a temporary prefix.
+ensure_debian_packages nginx=nginx-light openssl=openssl
 ensure_venv
 
 DEMO="$(mktemp -d /tmp/ecss-demo.XXXXXX)"

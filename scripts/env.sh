@@ -1,26 +1,50 @@
 # Sourced by the other scripts: one place for the virtualenv, locale and collection paths.
 # shellcheck shell=bash
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${ECSS_VENV:-$ROOT/.venv}"
 BUILD="$ROOT/.build"
+# The project venv (newest ansible-core, every tool); scripts/matrix.sh points these at one
+# virtualenv per older ansible-core instead.
+VENV="${ECSS_VENV:-$ROOT/.venv}"
+REQUIREMENTS="${ECSS_REQUIREMENTS:-$ROOT/tests/requirements.txt}"
+CONSTRAINTS="${ECSS_CONSTRAINTS:-$ROOT/tests/constraints.txt}"
+VENV_IMPORTS="${ECSS_VENV_IMPORTS:-ansible, paramiko, molecule}"
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
 export PATH="$VENV/bin:$PATH"
-# ansible-playbook and molecule find this checkout as ecss.callapi through this path.
-export ANSIBLE_COLLECTIONS_PATH="$BUILD/collections"
+# ansible-playbook and molecule find this checkout as ecss.callapi through this path (and the
+# matrix its older community.crypto through ECSS_EXTRA_COLLECTIONS_PATH).
+export ANSIBLE_COLLECTIONS_PATH="$BUILD/collections${ECSS_EXTRA_COLLECTIONS_PATH:+:$ECSS_EXTRA_COLLECTIONS_PATH}"
 export PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
 
 ensure_venv() {
     local stamp="$VENV/.requirements.sha256" want
-    want="$(cat "$ROOT/tests/requirements.txt" "$ROOT/tests/constraints.txt" | sha256sum | cut -d' ' -f1)"
+    want="$(cat "$REQUIREMENTS" "$CONSTRAINTS" | sha256sum | cut -d' ' -f1)"
     if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         echo "== creating virtualenv $VENV"
-        python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check \
-            -r "$ROOT/tests/requirements.txt" -c "$ROOT/tests/constraints.txt" 2>&1 \
+        python3 -m venv --clear "$VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQUIREMENTS" -c "$CONSTRAINTS" 2>&1 \
             | grep -v "^WARNING: Location" || true
-        "$VENV/bin/python" -c 'import ansible, paramiko, molecule' || return 1
+        "$VENV/bin/python" -c "import $VENV_IMPORTS" || return 1
         echo "$want" > "$stamp"
     fi
     mkdir -p "$BUILD/collections/ansible_collections/ecss"
     ln -sfn "$ROOT" "$BUILD/collections/ansible_collections/ecss/callapi"
+}
+
+# ensure_debian_packages PROGRAM=PACKAGE...: install the Debian packages whose programs are
+# missing (as root), or stop with one line that names them.
+ensure_debian_packages() {
+    local pair program missing=()
+    for pair in "$@"; do
+        program="${pair%%=*}"
+        command -v "$program" >/dev/null || [ -x "/usr/sbin/$program" ] || missing+=("${pair#*=}")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "missing Debian packages: ${missing[*]} - run as root, or: sudo apt-get install ${missing[*]}" >&2
+        return 1
+    fi
+    echo "== installing Debian packages: ${missing[*]}"
+    # No systemd here: a package's postinst may fail to start its service; the tests start their own.
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }

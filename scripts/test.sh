@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): every gate and every test, failing on the first red one.
 #   scripts/test.sh            everything
-#   scripts/test.sh functional one stage (units, functional, molecule, sanity, lint, docs)
+#   scripts/test.sh functional one stage (units, functional, molecule, matrix, sanity, lint, docs)
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
-ensure_venv
 
 STAGES=("$@")
-[ ${#STAGES[@]} -gt 0 ] || STAGES=(units functional molecule sanity lint docs)
+[ ${#STAGES[@]} -gt 0 ] || STAGES=(units functional molecule matrix sanity lint docs)
+
+# What the tests run for real: nginx, openssl, an sshd for the node-mode run, and the headless
+# browser with its driver for the readiness check.
+case " ${STAGES[*]} " in
+    *" functional "*|*" molecule "*|*" matrix "*)
+        ensure_debian_packages nginx=nginx-light openssl=openssl sshd=openssh-server \
+            chromium=chromium chromedriver=chromium-driver ;;
+esac
+ensure_venv
 
 run_stage() {
     local started=$SECONDS
@@ -19,6 +27,7 @@ run_stage() {
         functional) (cd "$ROOT" && python -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --durations=10 \
                          --timeout 900 tests/functional) ;;
         molecule)   bash "$ROOT/scripts/molecule.sh" ;;
+        matrix)     bash "$ROOT/scripts/matrix.sh" ;;
         sanity)     bash "$ROOT/scripts/sanity.sh" ;;
         lint)       bash "$ROOT/scripts/lint.sh" ;;
         docs)       bash "$ROOT/scripts/docs-check.sh" ;;

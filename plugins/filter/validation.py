@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import unicodedata
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_validation import (
@@ -28,6 +30,67 @@ def cocon_identifier_problem(value, kind, option=None):
     return ""
 
 
+# Unicode categories of characters that are invisible or break a line: C0/C1 controls (Cc, U+0085
+# included), format characters (Cf: bidi overrides, zero-width), surrogates, line/paragraph separators.
+CONTROL_CATEGORIES = ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
+def control_character(text):
+    """The first control, format or separator character of ``text``, or None."""
+    return next((char for char in text if unicodedata.category(char) in CONTROL_CATEGORIES), None)
+
+
+def _control_problem(text, option):
+    char = control_character(text)
+    if char is None:
+        return ""
+    name = unicodedata.name(char, "")
+    return "%s contains the invisible or line-breaking character U+%04X (%scategory %s); remove it" % (
+        option, ord(char), name + ", " if name else "", unicodedata.category(char))
+
+
+def _number_problem(value, option, context=""):
+    """YAML turns unquoted digits into numbers: 0240473 becomes the octal 82235, 240473.0 a float."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ("%s%s is the %s %r, not text: YAML reads unquoted digits as a number (a leading 0 makes it "
+                "octal, so 0240473 arrives as 82235). Quote it as written, e.g. \"0240473\""
+                % (option, context, "integer" if isinstance(value, int) else "float", value))
+    return ""
+
+
+def free_text_problem(value, option="value", max_length=255):
+    """'' when ``value`` is one line of visible text (a name, a label), else the reason."""
+    problem = _number_problem(value, option)
+    if problem:
+        return problem
+    if not isinstance(value, str) or not value.strip():
+        return "%s must be non-empty text, got %r" % (option, value)
+    if len(value) > max_length:
+        return "%s is %d characters long; at most %d are allowed" % (option, len(value), max_length)
+    return _control_problem(value, option)
+
+
+def free_text_problems(texts):
+    """One problem per entry of ``{option: text}`` that is not one line of visible text."""
+    if not isinstance(texts, dict):
+        raise AnsibleFilterError("free_text_problems: give a dict of option name to text, got %s" % type(texts).__name__)
+    return [problem for problem in (free_text_problem(value, option) for option, value in sorted(texts.items())) if problem]
+
+
+def local_path_problem(value, option="path"):
+    """'' when ``value`` can name a controller file or directory, else the reason."""
+    if not isinstance(value, str) or not value:
+        return "%s must be a non-empty path, got %r" % (option, value)
+    if len(value) > 4096:
+        return "%s is %d characters long; at most 4096 are allowed" % (option, len(value))
+    return _control_problem(value, option)
+
+
+def _identifier_problem(value, kind, option, context=""):
+    """cocon_identifier_problem, with a readable word for numbers YAML made out of unquoted text."""
+    return _number_problem(value, option, context) or cocon_identifier_problem(value, kind, option)
+
+
 INTEGRATION_TYPES = (None, "plain", "widget", "service")
 SUBSCRIBER_KEYS = {"number", "group", "iface", "amocrm_user"}
 DOMAIN_KEYS = {"name", "client_id", "integration_type", "numbers", "group", "subscribers"}
@@ -47,11 +110,12 @@ def ecss_domains_problems(domains):
             continue
         problems.append(_unknown_keys_problem(domain, DOMAIN_KEYS, where))
         name = domain.get("name")
-        problems.append(cocon_identifier_problem(name, "domain", where + ".name"))
-        if name in seen_names:
-            problems.append("%s: domain %s is listed twice" % (where, name))
-        seen_names.add(name)
-        problems.append(cocon_identifier_problem(domain.get("client_id"), "client_id", where + ".client_id"))
+        problems.append(_identifier_problem(name, "domain", where + ".name"))
+        if isinstance(name, str):
+            if name in seen_names:
+                problems.append("%s: domain %s is listed twice" % (where, name))
+            seen_names.add(name)
+        problems.append(_identifier_problem(domain.get("client_id"), "client_id", where + ".client_id"))
         integration_type = domain.get("integration_type")
         if integration_type not in INTEGRATION_TYPES:
             problems.append("%s.integration_type must be widget, service or unset (plain add), got %r"
@@ -59,9 +123,9 @@ def ecss_domains_problems(domains):
         if domain.get("numbers") is not None:
             if integration_type != "service":
                 problems.append("%s.numbers only applies to integration_type: service" % where)
-            problems.append(cocon_identifier_problem(domain["numbers"], "numbers", where + ".numbers"))
+            problems.append(_identifier_problem(domain["numbers"], "numbers", where + ".numbers"))
         if domain.get("group") is not None:
-            problems.append(cocon_identifier_problem(domain["group"], "group", where + ".group"))
+            problems.append(_identifier_problem(domain["group"], "group", where + ".group"))
         problems.extend(_subscriber_problems(domain, where))
     return [problem for problem in problems if problem]
 
@@ -79,6 +143,8 @@ def _subscriber_problems(domain, where):
         return ["%s.subscribers must be a list" % where]
     problems = []
     numbers = set()
+    name = domain.get("name")
+    context = " (domain %s)" % name if isinstance(name, str) else ""
     for index, subscriber in enumerate(subscribers):
         at = "%s.subscribers[%d]" % (where, index)
         if not isinstance(subscriber, dict):
@@ -86,8 +152,7 @@ def _subscriber_problems(domain, where):
             continue
         problems.append(_unknown_keys_problem(subscriber, SUBSCRIBER_KEYS, at))
         number = subscriber.get("number")
-        number = str(number) if isinstance(number, int) and not isinstance(number, bool) else number
-        problem = cocon_identifier_problem(number, "alias", at + ".number")
+        problem = _identifier_problem(number, "alias", at + ".number", context)
         if problem:
             problems.append(problem)
         elif not number.isdigit() or len(number) < AMOCRM_MIN_PHONE_LENGTH:
@@ -95,17 +160,17 @@ def _subscriber_problems(domain, where):
                             % (at, number, AMOCRM_MIN_PHONE_LENGTH))
         elif number in numbers:
             problems.append("%s.number %s is listed twice" % (at, number))
-        numbers.add(number)
+        else:
+            numbers.add(number)
         group = subscriber.get("group", domain.get("group"))
         if group is None:
             problems.append("%s has no group (the SIP user group, e.g. loc.gr); set it here or on the domain" % at)
         else:
-            problems.append(cocon_identifier_problem(group, "group", at + ".group"))
+            problems.append(_identifier_problem(group, "group", at + ".group", context))
         if subscriber.get("iface") is not None:
-            problems.append(cocon_identifier_problem(subscriber["iface"], "iface", at + ".iface"))
-        user = subscriber.get("amocrm_user")
-        if user is not None and (not isinstance(user, str) or not user.strip() or len(user) > 255):
-            problems.append("%s.amocrm_user must be a non-empty name (at most 255 characters)" % at)
+            problems.append(_identifier_problem(subscriber["iface"], "iface", at + ".iface", context))
+        if subscriber.get("amocrm_user") is not None:
+            problems.append(free_text_problem(subscriber["amocrm_user"], at + ".amocrm_user"))
     return problems
 
 
@@ -115,4 +180,6 @@ class FilterModule(object):
         return {
             "cocon_identifier_problem": cocon_identifier_problem,
             "ecss_domains_problems": ecss_domains_problems,
+            "free_text_problems": free_text_problems,
+            "local_path_problem": local_path_problem,
         }

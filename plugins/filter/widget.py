@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import mask_key
 
 
@@ -53,11 +55,82 @@ def widget_summary(integration_results, settings_dir, call_api_host, call_api_po
     return summary
 
 
+def _client_ids(result):
+    return sorted(entry.get("client_id") for entry in result.get("integrations") or [])
+
+
+def widget_integration_problems(existing_results, action, records=None):
+    """Why ``rotate`` or ``remove`` must not start, from integration_info results looped over ecss_domains.
+
+    ``records`` (remove only) maps each domain name to what its settings files record
+    (``settings_client_id`` from <domain>.json, ``removed_client_id`` from <domain>.removed.json).
+    """
+    if action not in ("rotate", "remove"):
+        raise AnsibleFilterError("widget_integration_problems: action must be rotate or remove, got %r" % (action,))
+    problems = []
+    for result in existing_results:
+        domain = result["widget_setup_domain"]
+        name, client_id = domain["name"], domain["client_id"]
+        if result.get("failed") or "integrations" not in result:
+            problems.append("domain %s: %s" % (name, result.get("msg") or "CoCon could not list its integrations"))
+            continue
+        client_ids = _client_ids(result)
+        if action == "rotate":
+            if client_id not in client_ids:
+                problems.append("domain %s has no integration %r to rotate (%s); run site.yml to create it"
+                                % (name, client_id, _holding(client_ids)))
+            continue
+        record = (records or {}).get(name) or {}
+        recorded = record.get("settings_client_id")
+        if recorded is not None and recorded != client_id:
+            problems.append("domain %s: client_id %r, but %s.json (written by site.yml) records %r - a typo?"
+                            % (name, client_id, name, recorded))
+        elif client_id not in client_ids and client_ids and not removal_confirmed(record, client_id):
+            problems.append("domain %s has no integration %r but %s - a typo? (Nothing on record says that "
+                            "%r was removed before.)" % (name, client_id, _holding(client_ids), client_id))
+    return problems
+
+
+def _holding(client_ids):
+    return "it holds %s" % ", ".join(repr(c) for c in client_ids) if client_ids else "it holds none"
+
+
+def removal_confirmed(record, client_id):
+    """The settings files say ``client_id`` was this domain's integration: its absence means removed already."""
+    record = record or {}
+    return client_id in (record.get("settings_client_id"), record.get("removed_client_id"))
+
+
+def widget_rotation_report(rotated_results, in_progress, settings_dir, domains):
+    """The failure message of an interrupted rotation: which keys changed and where each one is now."""
+    directory = settings_dir.rstrip("/")
+    written = [result["widget_setup_domain"]["name"] for result in rotated_results]
+    lines = []
+    if written:
+        lines.append("Rotated, new key already in its settings files: %s." % ", ".join(
+            "%s (%s/%s.json and .yml)" % (name, directory, name) for name in written))
+    pending = (in_progress or {}).get("domain")
+    if pending and pending not in written:
+        if (in_progress or {}).get("replaced"):
+            lines.append("Rotated, but the new key could NOT be written: %s - CoCon holds it; run site.yml, which "
+                         "reads existing keys back (never issues new ones) and writes the settings files." % pending)
+        else:
+            lines.append("Maybe rotated (the replace did not finish): %s - run site.yml to read back whatever key "
+                         "CoCon holds now and write it to the settings files." % pending)
+    untouched = [d["name"] for d in domains if d["name"] not in written and d["name"] != pending]
+    if untouched:
+        lines.append("Not rotated, old key still valid: %s." % ", ".join(untouched))
+    return " ".join(lines)
+
+
 class FilterModule(object):
 
     def filters(self):
         return {
             "subscriber_aliases": subscriber_aliases,
+            "widget_integration_problems": widget_integration_problems,
+            "widget_removal_confirmed": removal_confirmed,
+            "widget_rotation_report": widget_rotation_report,
             "widget_settings": widget_settings,
             "widget_summary": widget_summary,
         }

@@ -19,8 +19,10 @@ description:
     makes CoCon generate the key.
   - O(rotate=true) replaces the key with C(integrations/replace).
   - The key is returned in RV(api_key). Because a forgotten C(no_log) would otherwise print it, the
-    task's whole result is hidden from output by the module's action plugin; the registered
-    variable still carries it. Diffs and logs show only a fingerprint of the key.
+    module's action plugin hides a result that holds a key from output (Ansible can only hide a
+    whole result) and, with C(-v), prints it once without the key (C(msg), C(changed), C(commands),
+    the key's fingerprint); the registered variable still carries the key. A result without a key - every
+    failure, O(state=absent) - is shown as it is. Diffs and logs show only a fingerprint of the key.
 author:
   - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:

@@ -37,19 +37,24 @@ build_ansible_test_tree() {
 }
 
 # Collections the tested code depends on (galaxy.yml) must sit in the same
-# ansible_collections tree. They come from the `ansible` pip package (Galaxy is not reachable).
+# ansible_collections tree. They come from the `ansible` pip package (Galaxy is not reachable),
+# or, for the matrix's older cores, from ECSS_EXTRA_COLLECTIONS_PATH.
 DEPENDENCY_COLLECTIONS=(community/crypto)
 
 link_dependency_collections() {
-    local installed dependency namespace name
-    installed="$("$VENV/bin/python" -c 'import ansible_collections; print(list(ansible_collections.__path__)[0])')"
+    local installed dependency namespace name places place
+    installed="$("$VENV/bin/python" -c 'import ansible_collections; print(list(ansible_collections.__path__)[0])' 2>/dev/null || true)"
+    IFS=: read -r -a places <<< "${ECSS_EXTRA_COLLECTIONS_PATH:-}"
     for dependency in "${DEPENDENCY_COLLECTIONS[@]}"; do
         namespace="${dependency%/*}"
         name="${dependency#*/}"
-        if [ -d "$installed/$dependency" ]; then
-            mkdir -p "$ANSIBLE_TEST_ROOT/ansible_collections/$namespace"
-            ln -sfn "$installed/$dependency" "$ANSIBLE_TEST_ROOT/ansible_collections/$namespace/$name"
-        fi
+        for place in "${places[@]/%//ansible_collections}" "$installed"; do
+            if [ -n "$place" ] && [ -d "$place/$dependency" ]; then
+                mkdir -p "$ANSIBLE_TEST_ROOT/ansible_collections/$namespace"
+                ln -sfn "$place/$dependency" "$ANSIBLE_TEST_ROOT/ansible_collections/$namespace/$name"
+                break
+            fi
+        done
     done
 }
 
@@ -57,7 +62,7 @@ link_dependency_collections() {
 # for a cached copy first, named after the pip version it wants.
 install_offline_get_pip() {
     local pip_version cache
-    pip_version="$(python - <<'PY'
+    pip_version="$("$VENV/bin/python" - <<'PY'
 from ansible_test._internal.python_requirements import get_venv_packages
 from ansible_test._internal.host_configs import NativePythonConfig
 print(get_venv_packages(NativePythonConfig(version='3.11'))['pip'])

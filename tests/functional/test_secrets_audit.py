@@ -1,4 +1,6 @@
-"""Secrets audit of site.yml: -vvv, --diff, check mode, a key rotation, a failed run and ansible-runner.
+"""Secrets audit: site.yml with -vvv, --diff and check mode, key rotations (one that fails midway),
+remove.yml (a refused and a real one), call_history.yml with its amoCRM secrets, a failed run and
+ansible-runner.
 
 Every byte the runs leave behind (output, job events and artifacts, .retry files, the
 Ansible log, the simulator's and nginx's logs, the widget settings directory aside) is
@@ -17,6 +19,10 @@ from site_cluster import SiteCluster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROTATE = os.path.join(ROOT, "playbooks", "rotate_keys.yml")
+REMOVE = os.path.join(ROOT, "playbooks", "remove.yml")
+CALL_HISTORY = os.path.join(ROOT, "playbooks", "call_history.yml")
+AMOCRM_TOKEN = "lltoken-audit-" + "5e7a9c2e" * 4
+AMOCRM_USER_HASH = "userhash-audit-0d9e8f7a6b5c4d3e"
 
 
 class CommandLineWatch(object):
@@ -72,6 +78,8 @@ def private_key_lines(path):
 def audited(tmp_path_factory):
     """Run everything once; hand the tests the secrets, the bytes left behind and the command lines."""
     from cocon_simulator.harness import Simulator
+    from cocon_simulator.model import factory_state
+    from fake_amocrm import FakeAmoCRM
 
     import ansible_runner
 
@@ -86,20 +94,57 @@ def audited(tmp_path_factory):
         cluster.start()
         keys, outputs = set(), {}
         wrong_password = "Wr0ng-" + simulator.password[::-1]
+        # A second console (same password) for the runs that fail midway or remove everything;
+        # their settings go to a directory of their own.
+        second_state = factory_state()
+        second_state["domains"]["biysk.local"]["integrations"] = {"amocrm": {}}
+        second_state["domains"]["tomsk.local"]["integrations"] = {"amocrm-tomsk": {"type": "widget"}}
+        second = Simulator(workdir=root / "simulator-2", password=simulator.password, initial_state=second_state).start()
+        second_settings = root / "settings-2"
+        amocrm = FakeAmoCRM(AMOCRM_TOKEN, legacy_login="ops@example.com", legacy_hash=AMOCRM_USER_HASH).start()
+        call_history_settings = root / "settings-call-history"
+        env.update(AUDIT_AMOCRM_TOKEN=AMOCRM_TOKEN, AUDIT_AMOCRM_USER_HASH=AMOCRM_USER_HASH)
 
         def note_keys():
-            for domain in simulator.state()["domains"].values():
-                keys.update(i["key"] for i in domain["integrations"].values())
+            for console in (simulator, second):
+                for domain in console.state()["domains"].values():
+                    keys.update(i["key"] for i in domain["integrations"].values())
+
+        def on_second(drop_after=None, **extra_vars):
+            """Extra vars that point a run at the second console, restarted with the given fault."""
+            second.stop()
+            second.knobs["drop_after"] = drop_after
+            second.start()
+            return dict(extra_vars, ecss_cocon_port=second.port, ecss_cocon_known_hosts=second.known_hosts_path,
+                        ecss_widget_settings_dir=str(second_settings))
+
+        call_history_vars = {
+            "ecss_widget_settings_dir": str(call_history_settings),
+            "ecss_amocrm_base_url": amocrm.url, "ecss_amocrm_validate_certs": False,
+            "ecss_amocrm_legacy_login": "ops@example.com",
+            # Secrets from the environment: the extra-vars file in the audited tree holds none.
+            "ecss_amocrm_token": "{{ lookup('ansible.builtin.env', 'AUDIT_AMOCRM_TOKEN') }}",
+            "ecss_amocrm_legacy_user_hash": "{{ lookup('ansible.builtin.env', 'AUDIT_AMOCRM_USER_HASH') }}",
+        }
+        mistyped = [dict(cluster.group_vars["ecss_domains"][0], client_id="amocmr")]
 
         try:
             with CommandLineWatch() as watch:
-                for name, playbook, args, extra_env in (
-                        ("check before anything exists", None, ["-vvv", "--check", "--diff"], {}),
-                        ("first run", None, ["-vvv", "--diff"], {}),
-                        ("check after", None, ["-vvv", "--check", "--diff"], {}),
-                        ("key rotation", ROTATE, ["-vvv", "--diff"], {}),
-                        ("wrong password", None, ["-vvv"], {"ECSS_COCON_PASSWORD": wrong_password})):
-                    run = cluster.run(playbook or cluster_site(), args=args, env=dict(env, **extra_env))
+                note_keys()
+                for name, playbook, args, extra_env, extra_vars in (
+                        ("check before anything exists", None, ["-vvv", "--check", "--diff"], {}, None),
+                        ("first run", None, ["-vvv", "--diff"], {}, None),
+                        ("check after", None, ["-vvv", "--check", "--diff"], {}, None),
+                        # list, list (checks), list + replace per domain: tomsk.local's replace is dropped
+                        ("key rotation failing midway", ROTATE, ["-vvv", "--diff"], {}, lambda: on_second(6)),
+                        ("remove with a mistyped client id", REMOVE, ["-vvv", "--diff"], {},
+                         lambda: on_second(ecss_domains=mistyped)),
+                        ("remove", REMOVE, ["-vvv", "--diff"], {}, on_second),
+                        ("key rotation", ROTATE, ["-vvv", "--diff"], {}, None),
+                        ("call history", CALL_HISTORY, ["-vvv", "--diff"], {}, lambda: call_history_vars),
+                        ("wrong password", None, ["-vvv"], {"ECSS_COCON_PASSWORD": wrong_password}, None)):
+                    run = cluster.run(playbook or cluster_site(), extra_vars=extra_vars() if extra_vars else None,
+                                      args=args, env=dict(env, **extra_env))
                     outputs[name] = run
                     note_keys()
                 runner_dir = root / "runner"
@@ -124,12 +169,16 @@ def audited(tmp_path_factory):
                 runner_events = list(runner.events)
                 note_keys()
             tls_key_lines = private_key_lines(cluster.nodes[0].path("ssl", "call_api.key"))
-            yield dict(cluster=cluster, simulator=simulator, keys=keys, outputs=outputs, runner=runner,
+            yield dict(cluster=cluster, simulator=simulator, second=second, keys=keys, outputs=outputs, runner=runner,
                        runner_events=runner_events, runner_dir=runner_dir, root=root, retry_dir=retry_dir,
                        log_path=log_path, watch=watch, wrong_password=wrong_password, tls_key_lines=tls_key_lines,
-                       secrets=sorted(keys) + [simulator.password, wrong_password] + tls_key_lines)
+                       second_settings=second_settings, call_history_settings=call_history_settings, amocrm=amocrm,
+                       secrets=sorted(keys) + [simulator.password, wrong_password, AMOCRM_TOKEN, AMOCRM_USER_HASH]
+                       + tls_key_lines)
         finally:
             cluster.stop()
+            second.stop()
+            amocrm.stop()
 
 
 def cluster_site():
@@ -148,14 +197,19 @@ def leaks(text, secrets):
 
 def test_the_runs_did_what_they_should(audited):
     outputs = audited["outputs"]
-    for name in ("check before anything exists", "first run", "check after", "key rotation"):
+    for name in ("check before anything exists", "first run", "check after", "key rotation", "remove", "call history"):
         assert outputs[name].rc == 0, (name, outputs[name])
     assert outputs["first run"].changed > 0 and outputs["check after"].changed == 0
+    assert "Rotated, new key already in its settings files: biysk.local" in outputs["key rotation failing midway"].output
+    assert "records 'amocrm' - a typo?" in outputs["remove with a mistyped client id"].output
+    assert audited["second"].state()["domains"]["biysk.local"]["integrations"] == {}
+    assert audited["amocrm"].requests, "call_history.yml did not talk to the fake amoCRM"
     wrong = outputs["wrong password"]
     assert wrong.rc != 0 and "rejected the login" in wrong.output
     assert audited["runner"].rc == 0 and audited["runner"].status == "successful"
-    # Two domains, each keyed at the first run and again by the rotation.
-    assert len(audited["keys"]) == 4
+    # Two domains keyed at the first run and again by the rotation; on the second console two
+    # initial keys and biysk.local's rotated one.
+    assert len(audited["keys"]) == 7
     assert len(audited["tls_key_lines"]) >= 2
 
 
@@ -171,14 +225,15 @@ def test_no_secret_in_any_output_or_job_event(audited):
 def test_no_secret_in_any_file_left_behind(audited):
     """Artifacts, .retry files, the Ansible log, the simulator's and nginx's logs."""
     root = audited["root"]
-    settings_dir = audited["cluster"].settings_dir
+    holding_secrets = (audited["cluster"].settings_dir, str(audited["second_settings"]),
+                       str(audited["call_history_settings"]))
     secrets = [s.encode() for s in audited["secrets"]]
     searched = []
     for directory, _dirs, files in os.walk(str(root)):
         for name in files:
             path = os.path.join(directory, name)
             # Files whose job is to hold a secret: the widget settings, TLS keys, the simulator's state.
-            if path.startswith(settings_dir) or name.endswith(".key") or name == "state.json":
+            if path.startswith(holding_secrets) or name.endswith(".key") or name == "state.json":
                 continue
             if os.path.islink(path) or not os.path.isfile(path):
                 continue
@@ -216,6 +271,16 @@ def test_files_holding_secrets_are_0600(audited):
     for name in settings:
         assert oct(os.stat(os.path.join(cluster.settings_dir, name)).st_mode & 0o777) == "0o600", name
     assert oct(os.stat(cluster.settings_dir).st_mode & 0o777) == "0o700"
+    for directory in (audited["second_settings"], audited["call_history_settings"]):
+        assert oct(os.stat(str(directory)).st_mode & 0o777) == "0o700"
+        for name in os.listdir(str(directory)):
+            assert oct(os.stat(str(directory / name)).st_mode & 0o777) == "0o600", name
+    assert sorted(os.listdir(str(audited["second_settings"]))) == ["biysk.local.removed.json", "tomsk.local.removed.json"]
+    assert sorted(os.listdir(str(audited["call_history_settings"]))) == [
+        "biysk.local.call_history.md", "biysk.local.call_history.yml",
+        "tomsk.local.call_history.md", "tomsk.local.call_history.yml"]
+    with open(str(audited["call_history_settings"] / "biysk.local.call_history.yml")) as handle:
+        assert AMOCRM_TOKEN in handle.read()  # the operator's copy: it is what the IVR needs
     for node in cluster.nodes:
         assert oct(os.stat(node.path("ssl", "call_api.key")).st_mode & 0o777) == "0o600"
     assert oct(os.stat(audited["simulator"].state_path).st_mode & 0o777) == "0o600"

@@ -50,7 +50,8 @@ def issue(subject_key, common_name, sans=(), issuer=None, not_after_days=397, ca
     if entries:
         builder = builder.add_extension(x509.SubjectAlternativeName(entries), critical=False)
     pem = builder.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-    return x509_certificate_info_filter(pem)
+    # Text, as a playbook hands it over (community.crypto 2.x takes nothing else).
+    return x509_certificate_info_filter(pem.decode("ascii"))
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from urllib.error import HTTPError
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.ecss.callapi.tests.unit.compat.module_args import patch_module_args
 from ansible_collections.ecss.callapi.plugins.module_utils import amocrm
 from ansible_collections.ecss.callapi.plugins.modules import (
     amocrm_account_info, amocrm_call, amocrm_call_info, amocrm_contact)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Stage `matrix` of make test: the older ansible-core releases that meta/runtime.yml claims.
+# Each gets its own virtualenv (.build/matrix/core-<version>, pinned by
+# tests/constraints-core-<version>.txt) and runs the unit tests, the four-pass runs of every
+# state module, site.yml's first and no-op runs, a failing run whose reason must be in the task
+# result, and the secrets checks; the oldest also runs ansible-test sanity. The newest core (the
+# project venv) runs all of that, and everything else, in the other stages.
+#
+# Usage: scripts/matrix.sh [CORE...]     default: every older core (2.16 2.17 2.18)
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+OLDER_CORES=(2.16 2.17 2.18)
+OLDEST="${OLDER_CORES[0]}"
+CORES=("$@")
+[ ${#CORES[@]} -gt 0 ] || CORES=("${OLDER_CORES[@]}")
+MATRIX="$BUILD/matrix"
+SHORT_SCENARIOS=(
+    tests/functional/test_modules_four_pass.py
+    tests/functional/test_site_first_and_again.py
+    tests/functional/test_readable_failures.py
+    tests/functional/test_secrets.py
+    tests/functional/test_secrets_audit.py
+)
+
+# community.crypto 2.x (the older cores cannot load the 3.x of the project venv), unpacked from
+# the `ansible` release that tests/matrix-collections.txt pins.
+ensure_matrix_collections() {
+    local stamp="$MATRIX/collections/.source" want wheels="$MATRIX/wheels"
+    want="$(grep -v '^#' "$ROOT/tests/matrix-collections.txt" | sha256sum | cut -d' ' -f1)"
+    [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+    echo "== unpacking community.crypto for the older cores"
+    rm -rf "$MATRIX/collections" "$wheels"
+    mkdir -p "$MATRIX/collections" "$wheels"
+    "$ROOT/.venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$wheels" \
+        -r "$ROOT/tests/matrix-collections.txt" 2>&1 | grep -v "^WARNING: Location" || true
+    "$ROOT/.venv/bin/python" - "$wheels" "$MATRIX/collections" <<'PY'
+import glob, sys, zipfile
+wheel, = glob.glob(sys.argv[1] + "/ansible-*.whl")
+with zipfile.ZipFile(wheel) as archive:
+    members = [m for m in archive.namelist() if m.startswith("ansible_collections/community/crypto/")]
+    archive.extractall(sys.argv[2], members)
+PY
+    rm -rf "$wheels"
+    echo "$want" > "$stamp"
+}
+
+run_core() {
+    local core="$1" started=$SECONDS
+    echo
+    echo "=============== matrix: ansible-core $core ==============="
+    [ -f "$ROOT/tests/constraints-core-$core.txt" ] || { echo "ansible-core $core is not in the matrix"; return 2; }
+    (
+        export ECSS_VENV="$MATRIX/core-$core" ECSS_REQUIREMENTS="$ROOT/tests/requirements-core.txt"
+        export ECSS_CONSTRAINTS="$ROOT/tests/constraints-core-$core.txt" ECSS_VENV_IMPORTS="ansible, paramiko, ansible_runner"
+        export ECSS_EXTRA_COLLECTIONS_PATH="$MATRIX/collections"
+        . "$ROOT/scripts/env.sh"
+        ensure_venv
+        echo "== $(ansible --version | head -1)"
+        bash "$ROOT/scripts/units.sh"
+        cd "$ROOT"
+        python -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --durations=5 --timeout 900 "${SHORT_SCENARIOS[@]}"
+        if [ "$core" = "$OLDEST" ]; then
+            ECSS_SANITY_ALL_PYTHONS=0 bash "$ROOT/scripts/sanity.sh"
+        fi
+    )
+    echo "=============== matrix: ansible-core $core passed in $((SECONDS - started)) s"
+}
+
+ensure_venv
+ensure_matrix_collections
+for core in "${CORES[@]}"; do
+    run_core "$core"
+done
