@@ -79,6 +79,8 @@ class AmoCRMError(Exception):
         super(AmoCRMError, self).__init__(message)
         self.status = status
         self.body = body
+        # Set by ensure_widget once the template is known: the settings keys that hold secrets.
+        self.secret_keys = None
 
 
 def base_url_from_params(params):
@@ -365,6 +367,12 @@ def _parse_json(raw):
         return json.loads(raw)
     except ValueError:
         return raw
+
+
+def failure(error, client=None):
+    """``fail_json`` arguments: the message, and ``changed`` for requests that went through before it."""
+    writes = list(client.writes) if client is not None else []
+    return dict(msg=str(error), status=getattr(error, 'status', None), changed=bool(writes), requests=writes)
 
 
 def client_from_params(params):
@@ -791,6 +799,8 @@ def remove_widget_record(path):
         os.unlink(path)
     except FileNotFoundError:
         pass
+    except OSError as e:
+        raise AmoCRMError('the widget was switched off, but its record %s could not be removed: %s' % (path, e))
 
 
 # --- rights -----------------------------------------------------------------------------------
@@ -853,9 +863,18 @@ def ensure_widget(client, params, check_mode):
     one POST or DELETE. ``state_file`` records the fingerprints of what was sent.
     """
     code = check_widget_code(params['code'])
-    state_file = params.get('state_file')
     widget = _widget_or_fail(client, code)
     fields = template_fields(widget)
+    try:
+        return _ensure_widget(client, params, check_mode, code, widget, fields)
+    except AmoCRMError as e:
+        # The template is known by now: the module need hide only the secrets, not every value.
+        e.secret_keys = sorted(secret_keys_of(fields, params.get('secret_keys')))
+        raise
+
+
+def _ensure_widget(client, params, check_mode, code, widget, fields):
+    state_file = params.get('state_file')
     installed = bool(widget.get('is_active_in_account'))
     path = widget_path(code)
     result = dict(changed=False, code=code, installed=installed, requests=[], differences=[], verified={},
@@ -905,7 +924,11 @@ def ensure_widget(client, params, check_mode):
     client.install_widget(code, wanted)
     result['installed'] = True
     if state_file:
-        write_widget_record(state_file, client.base_url, code, dict((k, fingerprint(v)) for k, v in wanted.items()))
+        try:
+            write_widget_record(state_file, client.base_url, code, dict((k, fingerprint(v)) for k, v in wanted.items()))
+        except OSError as e:
+            raise AmoCRMError('widget %s: the settings were sent, but the record %s could not be written (%s); '
+                              'the next run sends them again' % (code, state_file, e))
     return result
 
 

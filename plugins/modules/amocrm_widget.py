@@ -162,7 +162,7 @@ users:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ecss.callapi.plugins.module_utils.amocrm import (
-    AmoCRMError, amocrm_argument_spec, client_from_params, ensure_widget, widget_secret_strings)
+    AmoCRMError, amocrm_argument_spec, client_from_params, ensure_widget, failure, widget_secret_strings)
 
 
 def main():
@@ -180,10 +180,9 @@ def main():
         client = client_from_params(module.params)
         result = ensure_widget(client, module.params, module.check_mode)
     except AmoCRMError as e:
-        # The template may not be known yet: every settings value is kept out of the output.
-        module.no_log_values.update(widget_secret_strings(module.params['settings']))
-        writes = client.writes if client else []
-        module.fail_json(msg=str(e), status=e.status, changed=bool(writes), requests=writes, code=module.params['code'])
+        # Before the template was read every settings value counts as a secret.
+        module.no_log_values.update(widget_secret_strings(module.params['settings'], e.secret_keys))
+        module.fail_json(code=module.params['code'], **failure(e, client))
     module.no_log_values.update(widget_secret_strings(module.params['settings'], result.get('secret_keys')))
     if not module._diff:
         result.pop('diff', None)
