@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.ecss.callapi.plugins.module_utils.amocrm import (
-    AmoCRMError, widget_settings_from_collection, widget_settings_match)
+    AmoCRMError, widget_settings_from_collection, widget_settings_match, widget_target_conflicts)
 
 
 def amocrm_widget_settings(values, fields=None):
@@ -29,10 +29,16 @@ def amocrm_widget_settings_match(wanted, info, secret_keys=None):
         raise AnsibleFilterError(str(e))
 
 
+def amocrm_widget_conflicts(domains, accounts=None, defaults=None):
+    """Domains that would write their settings into the same widget of the same amoCRM account."""
+    return widget_target_conflicts(domains or [], accounts or {}, defaults or {})
+
+
 class FilterModule(object):
 
     def filters(self):
         return {
+            "amocrm_widget_conflicts": amocrm_widget_conflicts,
             "amocrm_widget_settings": amocrm_widget_settings,
             "amocrm_widget_settings_match": amocrm_widget_settings_match,
         }

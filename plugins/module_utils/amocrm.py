@@ -760,6 +760,28 @@ def widget_settings_from_collection(values, fields):
     return settings
 
 
+def widget_target_conflicts(domains, accounts, defaults):
+    """Sentences naming domains that would configure the same widget of the same amoCRM account.
+
+    One account holds one copy of a widget's settings: two domains writing theirs into it
+    would overwrite each other on every run. ``accounts`` is ``ecss_amocrm_accounts``,
+    ``defaults`` the global ``base_url``, ``subdomain`` and ``widget_code``.
+    """
+    owners = {}
+    for domain in domains or []:
+        account = dict(defaults or {})
+        account.update(dict((k, v) for k, v in ((accounts or {}).get(domain.get('name')) or {}).items() if v))
+        code = account.get('widget_code')
+        if not code:
+            continue
+        where = (account.get('base_url') or '').rstrip('/') or (
+            'https://%s.amocrm.ru' % account['subdomain'] if account.get('subdomain') else '(ECSS_AMOCRM_BASE_URL)')
+        owners.setdefault((where, code), []).append(domain.get('name'))
+    return ['domains %s all configure widget %s of the amoCRM account at %s, which holds one copy of its settings: '
+            'give each domain its own account or widget code in ecss_amocrm_accounts' % (' and '.join(names), code, where)
+            for (where, code), names in sorted(owners.items()) if len(names) > 1]
+
+
 # --- the record of what was sent (amoCRM does not show pass values back) ------------------------
 
 def read_widget_record(path, base_url, code):

@@ -1,10 +1,14 @@
-"""Secrets audit of site.yml: -vvv, --diff, check mode, a key rotation, a failed run and ansible-runner.
+"""Secrets audit of site.yml: -vvv, --diff, check mode, a key rotation, failed runs and ansible-runner.
 
 Every byte the runs leave behind (output, job events and artifacts, .retry files, the
 Ansible log, the simulator's and nginx's logs, the widget settings directory aside) is
-searched for every API key, password and TLS private key involved; none may appear.
-Meanwhile every process's command line is sampled: no secret may be on one. Files that
-hold secrets must be 0600.
+searched for every API key, password, amoCRM token and TLS private key involved; none may
+appear. Meanwhile every process's command line is sampled: no secret may be on one. Files
+that hold secrets must be 0600.
+
+The runs install the ECSS-10 widget in a fake amoCRM account too (ecss.callapi.amocrm_widget
+with the integration's key in a ``pass`` field): the amoCRM token comes from the
+environment (ECSS_AMOCRM_TOKEN, as an AWX credential injects it), never from a file.
 """
 
 import os
@@ -13,10 +17,16 @@ import threading
 
 import pytest
 
+from fake_amocrm import FakeAmoCRM
+from fake_amocrm.server import ECSS_WIDGET_CODE
 from site_cluster import SiteCluster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROTATE = os.path.join(ROOT, "playbooks", "rotate_keys.yml")
+AMOCRM_TOKEN = "amo-audit-admin-7d3e9f1a2b4c6d8e0f1a3b5c"
+AMOCRM_USER_TOKEN = "amo-audit-user-0e2d4c6b8a9f7e5d3c1b2a4f"
+WIDGET_FIELDS = {"client_id": "ecss_client", "api_key": "ecss_secret", "call_api_host": "ecss_host",
+                 "call_api_port": "ecss_port", "domain": "ecss_vpbx", "users": "ecss_phones"}
 
 
 class CommandLineWatch(object):
@@ -80,8 +90,16 @@ def audited(tmp_path_factory):
     retry_dir.mkdir()
     env = {"ANSIBLE_RETRY_FILES_ENABLED": "true", "ANSIBLE_RETRY_FILES_SAVE_PATH": str(retry_dir),
            "ANSIBLE_LOG_PATH": str(log_path)}
+    amocrm = FakeAmoCRM(AMOCRM_TOKEN, user_token=AMOCRM_USER_TOKEN).start()
+    amocrm.add_widget()
+    amocrm.add_widget("ecss10_tomsk")  # one account, a widget per domain
+    amocrm.add_user("Ivan Petrov", "ivan.petrov@example.test")
+    env["ECSS_AMOCRM_TOKEN"] = AMOCRM_TOKEN
     with Simulator(workdir=root / "simulator") as simulator:
-        cluster = SiteCluster(root / "cluster", simulator)
+        cluster = SiteCluster(root / "cluster", simulator, group_vars={
+            "ecss_amocrm_base_url": amocrm.url, "ecss_amocrm_validate_certs": False,
+            "ecss_amocrm_widget_code": ECSS_WIDGET_CODE, "ecss_amocrm_widget_fields": WIDGET_FIELDS,
+            "ecss_amocrm_accounts": {"tomsk.local": {"widget_code": "ecss10_tomsk"}}})
         os.makedirs(cluster.root, exist_ok=True)
         cluster.start()
         keys, outputs = set(), {}
@@ -98,7 +116,8 @@ def audited(tmp_path_factory):
                         ("first run", None, ["-vvv", "--diff"], {}),
                         ("check after", None, ["-vvv", "--check", "--diff"], {}),
                         ("key rotation", ROTATE, ["-vvv", "--diff"], {}),
-                        ("wrong password", None, ["-vvv"], {"ECSS_COCON_PASSWORD": wrong_password})):
+                        ("wrong password", None, ["-vvv"], {"ECSS_COCON_PASSWORD": wrong_password}),
+                        ("amoCRM user token", None, ["-vvv", "--diff"], {"ECSS_AMOCRM_TOKEN": AMOCRM_USER_TOKEN})):
                     run = cluster.run(playbook or cluster_site(), args=args, env=dict(env, **extra_env))
                     outputs[name] = run
                     note_keys()
@@ -108,28 +127,32 @@ def audited(tmp_path_factory):
                 # ansible-runner writes its envvars argument to env/envvars in clear text, so the
                 # password travels in the runner process's own environment, as AWX's credential
                 # injection keeps it out of the job's files.
-                saved = os.environ.get("ECSS_COCON_PASSWORD")
-                os.environ["ECSS_COCON_PASSWORD"] = simulator.password
+                injected = {"ECSS_COCON_PASSWORD": simulator.password, "ECSS_AMOCRM_TOKEN": AMOCRM_TOKEN}
+                saved = dict((name, os.environ.get(name)) for name in injected)
+                os.environ.update(injected)
                 try:
                     runner = ansible_runner.run(
                         private_data_dir=str(runner_dir), playbook=cluster_site(), inventory=cluster.inventory,
                         envvars=dict((k, v) for k, v in environment.items()
-                                     if k.startswith(("ECSS_", "ANSIBLE_")) and k != "ECSS_COCON_PASSWORD"),
+                                     if k.startswith(("ECSS_", "ANSIBLE_")) and k not in injected),
                         cmdline="-vvv --diff", quiet=True)
                 finally:
-                    if saved is None:
-                        del os.environ["ECSS_COCON_PASSWORD"]
-                    else:
-                        os.environ["ECSS_COCON_PASSWORD"] = saved
+                    for name, value in saved.items():
+                        if value is None:
+                            del os.environ[name]
+                        else:
+                            os.environ[name] = value
                 runner_events = list(runner.events)
                 note_keys()
             tls_key_lines = private_key_lines(cluster.nodes[0].path("ssl", "call_api.key"))
             yield dict(cluster=cluster, simulator=simulator, keys=keys, outputs=outputs, runner=runner,
                        runner_events=runner_events, runner_dir=runner_dir, root=root, retry_dir=retry_dir,
                        log_path=log_path, watch=watch, wrong_password=wrong_password, tls_key_lines=tls_key_lines,
-                       secrets=sorted(keys) + [simulator.password, wrong_password] + tls_key_lines)
+                       amocrm=amocrm, secrets=sorted(keys) + [simulator.password, wrong_password] + tls_key_lines
+                       + [AMOCRM_TOKEN, AMOCRM_USER_TOKEN])
         finally:
             cluster.stop()
+            amocrm.stop()
 
 
 def cluster_site():
@@ -153,6 +176,10 @@ def test_the_runs_did_what_they_should(audited):
     assert outputs["first run"].changed > 0 and outputs["check after"].changed == 0
     wrong = outputs["wrong password"]
     assert wrong.rc != 0 and "rejected the login" in wrong.output
+    assert outputs["amoCRM user token"].rc != 0 and "lacks the right to manage widgets" in outputs["amoCRM user token"].output
+    # The widget got each domain's key, then each rotated key: one POST each, nothing more.
+    posted = [body["ecss_secret"] for _code, body in audited["amocrm"].widget_posts]
+    assert len(posted) == 4 and set(posted) == audited["keys"]
     assert audited["runner"].rc == 0 and audited["runner"].status == "successful"
     # Two domains, each keyed at the first run and again by the rotation.
     assert len(audited["keys"]) == 4
@@ -212,7 +239,8 @@ def test_no_secret_on_any_command_line(audited):
 def test_files_holding_secrets_are_0600(audited):
     cluster = audited["cluster"]
     settings = sorted(os.listdir(cluster.settings_dir))
-    assert settings == ["biysk.local.json", "biysk.local.yml", "tomsk.local.json", "tomsk.local.yml"]
+    assert settings == ["biysk.local.amocrm_widget.json", "biysk.local.json", "biysk.local.yml",
+                        "tomsk.local.amocrm_widget.json", "tomsk.local.json", "tomsk.local.yml"]
     for name in settings:
         assert oct(os.stat(os.path.join(cluster.settings_dir, name)).st_mode & 0o777) == "0o600", name
     assert oct(os.stat(cluster.settings_dir).st_mode & 0o777) == "0o700"

@@ -39,3 +39,17 @@ def test_settings_match_compares_fingerprints_only():
     assert result == {"match": True, "installed": True, "differences": [], "unresolved_users": [],
                       "verified": {"apikey": "record", "phones": "amocrm"}}
     assert KEY not in repr(amocrm_widget_settings_match({"apikey": "x" + KEY}, info))
+
+
+def test_two_domains_may_not_share_one_widget_of_one_account():
+    from ansible_collections.ecss.callapi.plugins.filter.amocrm_widget import amocrm_widget_conflicts
+
+    domains = [{"name": "a.local"}, {"name": "b.local"}, {"name": "c.local"}, {"name": "d.local"}]
+    defaults = {"subdomain": "acme", "widget_code": "ecss", "base_url": ""}
+    accounts = {"c.local": {"base_url": "https://other.amocrm.ru/"}, "d.local": {"widget_code": ""}}
+    assert amocrm_widget_conflicts(domains, accounts, defaults) == [
+        "domains a.local and b.local and d.local all configure widget ecss of the amoCRM account at "
+        "https://acme.amocrm.ru, which holds one copy of its settings: give each domain its own account or widget "
+        "code in ecss_amocrm_accounts"]
+    assert amocrm_widget_conflicts(domains[:1] + domains[2:3], accounts, defaults) == []
+    assert amocrm_widget_conflicts(domains, {}, {"widget_code": ""}) == []
