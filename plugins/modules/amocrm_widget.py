@@ -18,8 +18,8 @@ description:
     sent as strings), C(users) values mappings of amoCRM user to phone. Every problem is
     listed in one failure message.
   - Checks, with read-only requests, that the token's user is an account administrator
-    (C(GET /api/v4/account) for the current user, C(GET /api/v4/users/<id>) for its rights):
-    only administrators may install, change or switch off widgets.
+    (C(GET /api/v4/account) for the current user, C(GET /api/v4/users/<id>) for its rights),
+    because only administrators may install, change or switch off widgets.
   - Keys of C(users) and C(users_lp) fields may be amoCRM user ids, names or e-mails; names
     and e-mails are resolved through C(GET /api/v4/users) (every page). An unknown or
     ambiguous user fails the task naming the candidates, before anything is sent.
