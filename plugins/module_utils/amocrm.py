@@ -936,8 +936,8 @@ def _ensure_widget(client, params, check_mode, code, widget, fields):
         else:
             before[key] = (recorded or {}).get(key, UNKNOWN_VALUE)
     result.update(differences=comparison['differences'], verified=comparison['verified'], users=user_ids,
-                  settings=after, secret_keys=sorted(secret), diff=dict(before=dict(installed=installed, settings=before),
-                                            after=dict(installed=True, settings=after)))
+                  settings=after, secret_keys=sorted(secret),
+                  diff=dict(before=dict(installed=installed, settings=before), after=dict(installed=True, settings=after)))
     if comparison['match']:
         return result
     result.update(changed=True, requests=['POST ' + path])
