@@ -6,7 +6,7 @@ import os
 import signal
 import sys
 
-from cocon_simulator import model, persistence
+from cocon_simulator import dialects, model, persistence
 from cocon_simulator.server import CoconService, FaultKnobs, SimulatorServer
 
 PASSWORD_ENV = "COCON_SIMULATOR_PASSWORD"
@@ -24,6 +24,19 @@ def _positive(text):
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _dialect(text):
+    try:
+        return dialects.resolve(text)
+    except dialects.DialectError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _dialect_help():
+    return "comma-separated dialect names (default: reference): " + "; ".join(
+        "%s: %s" % (name, description) for name, (description, _fields) in dialects.DIALECTS.items()
+    )
 
 
 def parse_args(argv):
@@ -45,13 +58,14 @@ def parse_args(argv):
     parser.add_argument("--host-key", default="cocon-host-key", help="private host key file")
     parser.add_argument("--command-log", help="append one JSON line per command received")
     parser.add_argument("--ready-file", help="written with 'HOST PORT' once listening")
-    parser.add_argument("--latency-ms", type=int, default=0, help="sleep before each command")
+    parser.add_argument("--dialect", type=_dialect, default=dialects.Dialect(), help=_dialect_help())
+    parser.add_argument(
+        "--latency-ms", type=int, default=None, help="sleep before each command (overrides the dialect's)"
+    )
     parser.add_argument("--locked-rate", type=_rate, default=0.0, help="fraction answered 'temporary locked'")
     parser.add_argument("--seed", type=int, default=None, help="seed of the --locked-rate dice")
     parser.add_argument("--drop-after", type=_positive, help="reset the connection on the Nth command")
     parser.add_argument("--refuse-login", action="store_true", help="reject every password")
-    parser.add_argument("--max-channels-per-connection", type=_positive)
-    parser.add_argument("--no-ranges", action="store_true", help="reject number ranges like 24047{3-9}")
     parser.add_argument("--verbose", action="store_true", help="log paramiko's debug output")
     return parser.parse_args(argv)
 
@@ -73,15 +87,14 @@ def main(argv=None):
         logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 
     state = persistence.load_state(args.state, model.factory_state)
-    console = model.Console(state, allow_ranges=not args.no_ranges)
+    console = model.Console(state, args.dialect)
     persistence.save_state(args.state, console.state)
     knobs = FaultKnobs(
-        latency_ms=args.latency_ms,
+        latency_ms=args.dialect.latency_ms if args.latency_ms is None else args.latency_ms,
         locked_rate=args.locked_rate,
         seed=args.seed,
         drop_after=args.drop_after,
         refuse_login=args.refuse_login,
-        max_channels_per_connection=args.max_channels_per_connection,
     )
     service = CoconService(
         console,
@@ -94,7 +107,10 @@ def main(argv=None):
     host_key = persistence.load_or_create_host_key(args.host_key)
     server = SimulatorServer(args.host, args.port, host_key, service)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    print("cocon-simulator listening on %s %d" % (server.host, server.port), flush=True)
+    print(
+        "cocon-simulator listening on %s %d (dialect %s)" % (server.host, server.port, ",".join(args.dialect.names)),
+        flush=True,
+    )
     if args.ready_file:
         persistence.write_atomically(args.ready_file, "%s %d\n" % (server.host, server.port), 0o644)
     try:

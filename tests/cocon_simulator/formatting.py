@@ -1,6 +1,7 @@
 """Output shapes of the real console: box-drawn tables, the footer, the alias/set report."""
 
 import datetime
+import re
 
 from cocon_simulator import FOOTER_NODES
 
@@ -47,6 +48,16 @@ def box_table(header, rows):
     return text + border("└", "┴", "┘")
 
 
+def flatten_table(table):
+    """A box table on one line, as the seed's ``*.flat.txt`` transcripts show it: the lines
+    joined by a space and every run of padding collapsed to one space."""
+    return re.sub(" +", " ", " ".join(table.splitlines())) + "\n"
+
+
+def name_value_lines(pairs):
+    return "".join("%s: %s\n" % (name, value) for name, value in pairs)
+
+
 def footer(started_at, elapsed_ms):
     return "[exec at: %s, exec time: %dms, nodes: %s]" % (
         started_at.strftime("%d.%m.%Y %H:%M:%S"),
@@ -55,12 +66,13 @@ def footer(started_at, elapsed_ms):
     )
 
 
-def with_footer(body, started_at=None, elapsed_ms=0):
+def with_footer(body, started_at=None, elapsed_ms=0, crlf=False):
     """Body, then a blank line and the footer: the frame of every CoCon answer."""
     started_at = started_at or datetime.datetime.now()
     if body and not body.endswith("\n"):
         body += "\n"
-    return body + "\n" + footer(started_at, elapsed_ms) + "\n"
+    text = body + "\n" + footer(started_at, elapsed_ms) + "\n"
+    return text.replace("\n", "\r\n") if crlf else text
 
 
 def alias_set_report(domain, prop, results):

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from cocon_simulator import persistence
+from cocon_simulator import dialects, model, persistence
 from cocon_simulator.__main__ import PASSWORD_ENV
 
 _TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -29,7 +29,9 @@ class SimulatorError(RuntimeError):
 class Simulator:
     """A running CoCon simulator on a free port, with its files in ``workdir``.
 
-    Every fault knob of ``python -m cocon_simulator`` is a keyword here. ``initial_state``
+    Every option of ``python -m cocon_simulator`` is a keyword here. ``dialect`` takes
+    ``"a,b"`` or a list of names (see dialects.py); an unknown name fails here, before the
+    process starts. ``latency_ms`` None leaves the dialect's latency. ``initial_state``
     (a dict in the state-file shape; gaps are filled, see model.normalize_state) replaces
     the factory state. The password is random unless given, and reaches the subprocess
     through its environment, never its command line.
@@ -41,13 +43,12 @@ class Simulator:
         initial_state=None,
         user="admin",
         password=None,
-        latency_ms=0,
+        dialect=None,
+        latency_ms=None,
         locked_rate=0.0,
         seed=None,
         drop_after=None,
         refuse_login=False,
-        max_channels_per_connection=None,
-        no_ranges=False,
         workdir=None,
         host="127.0.0.1",
         port=0,
@@ -57,14 +58,13 @@ class Simulator:
         self.port = port
         self.user = user
         self.password = password if password is not None else secrets.token_urlsafe(16)
+        self.dialect = dialects.resolve(dialect)
         self.knobs = {
             "latency_ms": latency_ms,
             "locked_rate": locked_rate,
             "seed": seed,
             "drop_after": drop_after,
             "refuse_login": refuse_login,
-            "max_channels_per_connection": max_channels_per_connection,
-            "no_ranges": no_ranges,
         }
         self.startup_timeout = startup_timeout
         self._own_workdir = workdir is None
@@ -94,7 +94,8 @@ class Simulator:
             "--ready-file", self.ready_path,
         ]
         knobs = self.knobs
-        if knobs["latency_ms"]:
+        argv += ["--dialect", ",".join(self.dialect.names)]
+        if knobs["latency_ms"] is not None:
             argv += ["--latency-ms", str(knobs["latency_ms"])]
         if knobs["locked_rate"]:
             argv += ["--locked-rate", str(knobs["locked_rate"])]
@@ -104,10 +105,6 @@ class Simulator:
             argv += ["--drop-after", str(knobs["drop_after"])]
         if knobs["refuse_login"]:
             argv.append("--refuse-login")
-        if knobs["max_channels_per_connection"]:
-            argv += ["--max-channels-per-connection", str(knobs["max_channels_per_connection"])]
-        if knobs["no_ranges"]:
-            argv.append("--no-ranges")
         return argv
 
     def start(self):
@@ -156,6 +153,10 @@ class Simulator:
         return self
 
     @property
+    def pid(self):
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self):
         return self._process is not None and self._process.poll() is None
 
@@ -171,6 +172,33 @@ class Simulator:
     def state(self):
         with open(self.state_path, encoding="utf-8") as handle:
             return json.load(handle)
+
+    def edit_state(self, change):
+        """Apply ``change(state)`` to the state file, as an event outside CoCon would (a
+        phone registering). A running simulator picks the new file up before its next
+        command; call this while no command is running."""
+        state = model.normalize_state(self.state())
+        change(state)
+        persistence.save_state(self.state_path, state)
+
+    def _alias_of(self, state, domain, number):
+        try:
+            return state["domains"][domain]["aliases"][str(number)]
+        except KeyError:
+            raise SimulatorError("no alias %s in domain %s" % (number, domain)) from None
+
+    def register(self, domain, number, contact=None, expires=model.CONTACT_EXPIRES):
+        """Register a phone of alias ``number``: one more contact for sip/user/info.
+
+        ``contact`` defaults to ``sip:NUMBER@127.0.0.1:5060``. Returns the stored contact.
+        """
+        stored = model.normalize_contact(contact or "sip:%s@127.0.0.1:5060" % number, expires)
+        self.edit_state(lambda state: self._alias_of(state, domain, number)["contacts"].append(stored))
+        return stored
+
+    def unregister(self, domain, number):
+        """Remove every contact of alias ``number``: sip/user/info says the list is empty."""
+        self.edit_state(lambda state: self._alias_of(state, domain, number).update(contacts=[]))
 
     def command_records(self):
         """Every command received, in order: dicts with ts, conn, mode, command, outcome."""

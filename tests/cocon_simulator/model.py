@@ -11,7 +11,7 @@ import re
 import secrets
 import string
 
-from cocon_simulator import formatting, ranges
+from cocon_simulator import dialects, formatting, ranges
 
 CSTA_DEFAULTS = {
     "enabled": False,
@@ -30,6 +30,7 @@ CSTA_PORTS = ("tcp_port", "ssl_port")
 INTEGRATION_TYPES = ("plain", "widget", "service")
 KEY_ALPHABET = string.ascii_letters + string.digits
 LOCKED_MESSAGE = "Command error: Configuration is temporary locked by another session, try again later"
+CONTACT_EXPIRES = 3600
 
 # The seed's own example keeps its real hash, so the alias/set fixture can be reproduced.
 _SEED_HASHES = {("biysk.local", "240473"): "062743c44271f9e7"}
@@ -54,7 +55,19 @@ def _alias(domain, number, group):
         "iface": "%s@%s" % (number, domain),
         "hash": alias_hash(domain, number),
         "properties": {},
+        "contacts": [],
     }
+
+
+def normalize_contact(contact, expires=CONTACT_EXPIRES):
+    """A registered contact as stored: ``{"uri", "expires"}``; a bare URI string is fine."""
+    if isinstance(contact, str):
+        contact = {"uri": contact}
+    contact = dict(contact)
+    if not contact.get("uri"):
+        raise ValueError("a contact needs a uri: %r" % (contact,))
+    contact["expires"] = int(contact.get("expires", expires))
+    return contact
 
 
 def factory_state():
@@ -74,7 +87,8 @@ def normalize_state(state):
     """Fill what a hand-written initial state leaves out, so tests can give only what matters.
 
     Missing CSTA fields take factory defaults; an alias may omit iface (number@domain),
-    hash and properties; an integration may be given as a bare key string.
+    hash, properties and contacts (a contact may be a bare URI string); an integration may
+    be given as a bare key string.
     """
     state = copy.deepcopy(state)
     csta = copy.deepcopy(CSTA_DEFAULTS)
@@ -92,6 +106,7 @@ def normalize_state(state):
             alias.setdefault("iface", "%s@%s" % (number, name))
             alias.setdefault("hash", alias_hash(name, number))
             alias["properties"] = {str(k): str(v) for k, v in (alias.get("properties") or {}).items()}
+            alias["contacts"] = [normalize_contact(c) for c in alias.get("contacts") or []]
             aliases[number] = alias
         integrations = {}
         for client_id, integration in (domain.get("integrations") or {}).items():
@@ -123,11 +138,9 @@ def _error(reason):
     return CommandFailure("Command error: %s" % reason)
 
 
-def _expand(token, allow_ranges):
+def _expand(token):
     if not ranges.has_range(token):
         return [token]
-    if not allow_ranges:
-        raise _invalid("number ranges are not supported: %s" % token)
     try:
         return ranges.expand(token)
     except ranges.RangeError as exc:
@@ -147,11 +160,14 @@ def csta_value_text(value):
 
 
 class Console:
-    """One simulated CoCon. Not thread-safe: the server serialises calls."""
+    """One simulated CoCon speaking ``dialect`` (dialects.Dialect; default: the reference).
 
-    def __init__(self, state, allow_ranges=True):
+    Not thread-safe: the server serialises calls.
+    """
+
+    def __init__(self, state, dialect=None):
         self.state = normalize_state(state)
-        self.allow_ranges = allow_ranges
+        self.dialect = dialect or dialects.Dialect()
 
     # -- dispatch ---------------------------------------------------------------------
     def run(self, line):
@@ -160,7 +176,7 @@ class Console:
         if not tokens:
             return "", False
         path, args = tokens[0], tokens[1:]
-        if not self.allow_ranges and any(ranges.has_range(arg) for arg in args):
+        if self.dialect.ranges == "invalid" and any(ranges.has_range(arg) for arg in args):
             return "Invalid command's arguments: number ranges are not supported\n", False
         parts = path.strip("/").split("/")
         try:
@@ -173,7 +189,7 @@ class Console:
             return failure.text + "\n", False
 
     def _route(self, parts):
-        if parts == ["api", "csta", "info"]:
+        if parts == ["api", "csta", "info"] and self.dialect.csta_info != "absent":
             return self._csta_info, ()
         if parts == ["api", "csta", "set"]:
             return self._csta_set, ()
@@ -197,6 +213,10 @@ class Console:
                 return handler, (domain,)
         raise LookupError(parts)
 
+    def _table(self, header, rows):
+        table = formatting.box_table(header, rows)
+        return formatting.flatten_table(table) if self.dialect.crlf_flat else table
+
     def _domain(self, name):
         domain = self.state["domains"].get(name)
         if domain is None:
@@ -209,7 +229,9 @@ class Console:
             raise _invalid("info takes no arguments")
         csta = self.state["csta"]
         rows = [[field, csta_value_text(csta[field])] for field in CSTA_DEFAULTS]
-        return formatting.box_table(["Parameter", "Value"], rows), False
+        if self.dialect.csta_info == "lines":
+            return formatting.name_value_lines(rows), False
+        return self._table(["Parameter", "Value"], rows), False
 
     def _csta_set(self, args):
         if len(args) != 2:
@@ -255,7 +277,7 @@ class Console:
         if args:
             raise _invalid("list takes no arguments")
         rows = [[name] for name in sorted(self.state["domains"])]
-        return formatting.box_table(["Domain"], rows), False
+        return self._table(["Domain"], rows), False
 
     # -- integrations -----------------------------------------------------------------
     def _integration_add(self, name, args):
@@ -272,7 +294,7 @@ class Console:
                 if kind != "service" or numbers is not None or not remaining:
                     raise _invalid("--numbers <RANGE> goes only with --service")
                 numbers = remaining.pop(0)
-                _expand(numbers, self.allow_ranges)
+                _expand(numbers)
                 if not all(ch.isdigit() for ch in numbers if ch not in "{}-,"):
                     raise _invalid("bad number range '%s'" % numbers)
             elif arg.startswith("--"):
@@ -306,7 +328,7 @@ class Console:
             if typed:
                 row += [item["type"], item["numbers"] or ""]
             rows.append(row)
-        return formatting.box_table(header, rows), False
+        return self._table(header, rows), False
 
     def _existing_integration(self, name, args):
         domain = self._domain(name)
@@ -328,9 +350,13 @@ class Console:
         return "Old key was replaced with new one. New API key: %s\n" % key, True
 
     # -- aliases ----------------------------------------------------------------------
-    def _alias_targets(self, alias_token, iface_token):
-        aliases = _expand(alias_token, self.allow_ranges)
-        ifaces = _expand(iface_token, self.allow_ranges)
+    @staticmethod
+    def _alias_targets(alias_token, iface_token, expand_ranges):
+        """(number, interface) pairs; without ``expand_ranges`` a range is one literal alias."""
+        if not expand_ranges:
+            return [(alias_token, iface_token)]
+        aliases = _expand(alias_token)
+        ifaces = _expand(iface_token)
         if len(ifaces) == 1:
             ifaces = ifaces * len(aliases)
         if len(ifaces) != len(aliases):
@@ -351,15 +377,28 @@ class Console:
         if len(args) != 3:
             raise _invalid("expected <ALIAS> <IFACE_GROUP> <IFACE>")
         alias_token, group, iface_token = args
-        rows = []
-        for number, iface in self._alias_targets(alias_token, iface_token):
+        expand_ranges = self.dialect.expands_ranges_in_info
+        found = []
+        for number, iface in self._alias_targets(alias_token, iface_token, expand_ranges):
             alias = self._matching(domain, number, group, iface)
-            if alias is None:
-                continue
-            properties = sorted(alias["properties"].items()) or [("", "")]
-            rows.extend([number, group, iface, prop, value] for prop, value in properties)
+            if alias is not None:
+                found.append((number, iface, sorted(alias["properties"].items())))
+        if not found and not expand_ranges:
+            raise _error("Alias %s not found" % alias_token)
+        if self.dialect.alias_info == "lines":
+            blocks = [
+                formatting.name_value_lines([("Alias", number), ("Interface group", group), ("Interface", iface)]
+                                            + properties)
+                for number, iface, properties in found
+            ]
+            return "\n".join(blocks), False
+        rows = [
+            [number, group, iface, prop, value]
+            for number, iface, properties in found
+            for prop, value in properties or [("", "")]
+        ]
         header = ["Alias", "Interface group", "Interface", "Property", "Value"]
-        return formatting.box_table(header, rows), False
+        return self._table(header, rows), False
 
     def _licence_holders(self, prop):
         return sum(
@@ -376,7 +415,8 @@ class Console:
         alias_token, group, iface_token, prop, value = args
         limit = self.state["licences"].get(prop)
         results, changed = [], False
-        for number, iface in self._alias_targets(alias_token, iface_token):
+        expand_ranges = self.dialect.expands_ranges_in_set
+        for number, iface in self._alias_targets(alias_token, iface_token, expand_ranges):
             alias = self._matching(domain, number, group, iface)
             if alias is None:
                 results.append(("*", number, alias_hash(name, number)))
@@ -396,12 +436,11 @@ class Console:
         if len(args) != 2:
             raise _invalid("expected <IFACE_GROUP> <USER>@<DOMAIN>")
         group, user = args
-        found = any(a["group"] == group and a["iface"] == user for a in domain["aliases"].values())
-        if not found:
+        alias = next((a for a in domain["aliases"].values() if a["group"] == group and a["iface"] == user), None)
+        if alias is None:
             raise _error("SIP user %s does not exist in group %s" % (user, group))
-        return (
-            "SIP user: %s\n"
-            "Group: %s\n"
-            "Domain: %s\n"
-            "Contacts list is empty\n" % (user, group, name)
-        ), False
+        head = "SIP user: %s\nGroup: %s\nDomain: %s\n" % (user, group, name)
+        if not alias["contacts"]:
+            return head + "Contacts list is empty\n", False
+        rows = [[contact["uri"], str(contact["expires"])] for contact in alias["contacts"]]
+        return head + "Contacts:\n" + self._table(["Contact", "Expires"], rows), False

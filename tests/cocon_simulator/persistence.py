@@ -40,6 +40,13 @@ def load_state(path, factory):
 
 def save_state(path, state):
     write_atomically(path, json.dumps(state, indent=2, sort_keys=True) + "\n")
+    return file_stamp(path)
+
+
+def file_stamp(path):
+    """What changes whenever the file is rewritten (atomic writes always give a new inode)."""
+    info = os.stat(path)
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def load_or_create_host_key(path):

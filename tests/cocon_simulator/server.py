@@ -14,8 +14,7 @@ import time
 import paramiko
 from paramiko.common import MSG_CHANNEL_REQUEST
 
-from cocon_simulator import PROMPT_NODE, formatting, persistence
-from cocon_simulator.model import LOCKED_MESSAGE
+from cocon_simulator import PROMPT_NODE, formatting, model, persistence
 
 log = logging.getLogger("cocon_simulator")
 
@@ -27,11 +26,14 @@ class FaultKnobs:
     seed: int = None
     drop_after: int = None
     refuse_login: bool = False
-    max_channels_per_connection: int = None
 
 
 class CoconService:
-    """What every connection shares: the console, its state file, the log and the faults."""
+    """What every connection shares: the console, its state file, the log and the faults.
+
+    The console's dialect decides the channel policy and the line endings here; the fault
+    knobs (latency, locks, drops, refused logins) come on top of any dialect.
+    """
 
     def __init__(self, console, state_path, command_log, knobs, user, password):
         self.console = console
@@ -43,6 +45,11 @@ class CoconService:
         self._lock = threading.Lock()
         self._rng = random.Random(knobs.seed)
         self._received = 0
+        self._state_stamp = persistence.file_stamp(state_path)
+
+    @property
+    def dialect(self):
+        return self.console.dialect
 
     def password_matches(self, username, password):
         if self.knobs.refuse_login:
@@ -65,15 +72,32 @@ class CoconService:
             time.sleep(self.knobs.latency_ms / 1000.0)
         with self._lock:
             if locked:
-                body, outcome = LOCKED_MESSAGE + "\n", "locked"
+                body, outcome = model.LOCKED_MESSAGE + "\n", "locked"
             else:
+                self._pick_up_outside_edits()
                 body, changed = self.console.run(command)
                 outcome = "executed"
                 if changed:
-                    persistence.save_state(self.state_path, self.console.state)
+                    self._state_stamp = persistence.save_state(self.state_path, self.console.state)
             self.command_log.record(conn, mode, command, outcome)
         elapsed_ms = int((time.monotonic() - clock) * 1000)
-        return formatting.with_footer(body, started_at, elapsed_ms)
+        crlf = mode == "shell" or self.dialect.crlf_flat
+        return formatting.with_footer(body, started_at, elapsed_ms, crlf=crlf)
+
+    def _pick_up_outside_edits(self):
+        """Reload the state file when someone else rewrote it (harness.register, a test)."""
+        try:
+            stamp = persistence.file_stamp(self.state_path)
+        except FileNotFoundError:
+            return
+        if stamp != self._state_stamp:
+            self.console.state = model.normalize_state(persistence.load_state(self.state_path, dict))
+            self._state_stamp = stamp
+
+    def unanswered(self, conn, mode, command, outcome):
+        """Log a command that a dialect's channel policy leaves unanswered (not run)."""
+        with self._lock:
+            self.command_log.record(conn, mode, command, outcome)
 
 
 def _handle_request_then_serve(channel, message):
@@ -100,6 +124,7 @@ class ConnectionServer(paramiko.ServerInterface):
         self.sock = sock
         self._lock = threading.Lock()
         self._session_channels = 0
+        self._later_channels = set()
         self._pending = {}
 
     # -- authentication ---------------------------------------------------------------
@@ -115,10 +140,13 @@ class ConnectionServer(paramiko.ServerInterface):
     def check_channel_request(self, kind, chanid):
         if kind != "session":
             return paramiko.OPEN_FAILED_UNKNOWN_CHANNEL_TYPE
-        limit = self.service.knobs.max_channels_per_connection
+        policy = self.service.dialect.later_channels
         with self._lock:
-            if limit is not None and self._session_channels >= limit:
-                return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+            if self._session_channels >= 1:
+                if policy == "refused":
+                    return paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+                if policy != "served":
+                    self._later_channels.add(chanid)
             self._session_channels += 1
         return paramiko.OPEN_SUCCEEDED
 
@@ -148,8 +176,23 @@ class ConnectionServer(paramiko.ServerInterface):
                 return
             self._pending[channel.get_id()] = "started"
         mode, command = session
+        if channel.get_id() in self._later_channels:
+            self._leave_unanswered(channel, mode, command)
+            return
         target = self._serve_exec if mode == "exec" else self._serve_shell
         threading.Thread(target=self._guarded, args=(target, channel, command), daemon=True).start()
+
+    def _leave_unanswered(self, channel, mode, command):
+        """A later channel under one_channel_closed / one_channel_hung: the command is logged,
+        never run. Closed: EOF and close at once, no output, no exit status. Hung: nothing at
+        all; paramiko's transport thread keeps the channel until the client closes it, so no
+        thread of ours waits on it."""
+        policy = self.service.dialect.later_channels
+        if mode == "exec" and command.strip():
+            self.service.unanswered(self.conn_id, mode, command.strip(), policy)
+        if policy == "closed":
+            # Not from this (the transport's) thread: close() may wait for a rekey to end.
+            threading.Thread(target=channel.close, daemon=True).start()
 
     # -- sessions ---------------------------------------------------------------------
     def _guarded(self, target, channel, command):
@@ -199,7 +242,7 @@ class ConnectionServer(paramiko.ServerInterface):
                         if answer is None:
                             self.drop()
                             return
-                        channel.sendall(answer.replace("\n", "\r\n").encode("utf-8"))
+                        channel.sendall(answer.encode("utf-8"))
                     channel.sendall(prompt.encode())
                 elif char in "\x7f\x08":
                     line = line[:-1]

@@ -14,7 +14,8 @@ except ImportError:  # run without scripts/env.sh: tests/ is not on PYTHONPATH y
 
 @pytest.fixture
 def make_simulator(tmp_path):
-    """Factory: ``make_simulator(latency_ms=50, initial_state={...})`` -> a started Simulator.
+    """Factory: ``make_simulator(dialect="ranges_literal,slow", latency_ms=50, initial_state={...})``
+    -> a started Simulator (every keyword of harness.Simulator passes through).
 
     Each one gets its own directory under tmp_path and is stopped at teardown.
     """

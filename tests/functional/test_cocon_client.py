@@ -144,7 +144,7 @@ def test_failure_marker_carries_cocon_words(simulator):
 
 
 def test_refused_second_channel_falls_back_to_a_connection_per_command(make_simulator):
-    simulator = make_simulator(max_channels_per_connection=1)
+    simulator = make_simulator(dialect="one_channel_refused")
     with client_for(simulator) as client:
         for _attempt in range(4):
             assert "biysk.local" in client.run("/domain/list").body
@@ -154,7 +154,7 @@ def test_refused_second_channel_falls_back_to_a_connection_per_command(make_simu
 
 
 def test_channels_mode_without_fallback_fails(make_simulator):
-    simulator = make_simulator(max_channels_per_connection=1)
+    simulator = make_simulator(dialect="one_channel_refused")
     with client_for(simulator, exec_mode="channels") as client:
         client.run("/domain/list")
         with pytest.raises(CoconConnectionError):

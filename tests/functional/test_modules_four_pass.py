@@ -145,7 +145,7 @@ def test_alias_property_four_passes(make_simulator, tmp_path, use_ranges):
 
 
 def test_alias_property_falls_back_when_ranges_are_rejected(make_simulator, tmp_path):
-    simulator = make_simulator(initial_state=biysk_with_aliases(30), no_ranges=True)
+    simulator = make_simulator(initial_state=biysk_with_aliases(30), dialect="ranges_invalid")
     numbers = [str(n) for n in range(240500, 240530)]
     run = run_playbook("alias_property.yml", simulator,
                        {"aliases": numbers, "result_file": str(tmp_path / "r.json")})

@@ -4,13 +4,16 @@ import json
 import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 
 import paramiko
 import pytest
 
-from cocon_simulator import formatting, ranges
+from cocon_simulator import dialects, formatting, ranges
+from cocon_simulator.harness import Simulator, SimulatorError
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "unit", "plugins", "module_utils", "fixtures")
 FOOTER_RE = re.compile(
@@ -438,33 +441,6 @@ def test_refuse_login(make_simulator):
     assert sim.commands() == []
 
 
-def test_channel_limit_per_connection(make_simulator):
-    sim = make_simulator(max_channels_per_connection=1)
-    client = connect(sim)
-    assert run(client, "domain/list")
-    with pytest.raises(paramiko.ChannelException):
-        run(client, "domain/list")
-    client.close()
-    client = connect(sim)  # the limit is per connection
-    assert run(client, "domain/list")
-    client.close()
-
-
-def test_no_ranges_knob(make_simulator):
-    sim = make_simulator(no_ranges=True)
-    client = connect(sim)
-    assert run(client, ALIAS_SET % ("24047{3-4}", "24047{3-4}@biysk.local", "true")).startswith(
-        "Invalid command's arguments:"
-    )
-    assert run(client, "domain/biysk.local/alias/info 24047{3-4} loc.gr 24047{3-4}@biysk.local").startswith(
-        "Invalid command's arguments:"
-    )
-    assert run(client, ALIAS_SET % ("240473", "240473@biysk.local", "true")).startswith("There are aliases")
-    assert all(not a["properties"] or n == "240473"
-               for n, a in sim.state()["domains"]["biysk.local"]["aliases"].items())
-    client.close()
-
-
 def test_command_log_is_json_lines_with_connection_ids(simulator):
     for _connection in range(2):
         client = connect(simulator)
@@ -474,3 +450,331 @@ def test_command_log_is_json_lines_with_connection_ids(simulator):
         records = [json.loads(line) for line in handle]
     assert [r["conn"] for r in records] == [1, 2]
     assert set(records[0]) >= {"ts", "conn", "mode", "command"}
+
+
+# -- dialects ----------------------------------------------------------------------------
+
+ALIAS_INFO = "domain/biysk.local/alias/info %s loc.gr %s"
+RANGE_INFO = ALIAS_INFO % ("24047{3-5}", "24047{3-5}@biysk.local")
+RANGE_SET = ALIAS_SET % ("24047{3-5}", "24047{3-5}@biysk.local", "true")
+
+
+def exec_outcome(client, command, timeout=5):
+    """(output, exit status) of one exec channel; the status is -1 when none came."""
+    _stdin, stdout, _stderr = client.exec_command(command, timeout=timeout)
+    output = stdout.read().decode("utf-8")
+    return output, stdout.channel.recv_exit_status()
+
+
+def enabled_aliases(sim):
+    return sorted(number for number, alias in sim.state()["domains"]["biysk.local"]["aliases"].items()
+                  if alias["properties"])
+
+
+def alias_lines_of(body):
+    return [re.sub(r" <-> [0-9a-f]{16}$", "", line) for line in body.splitlines() if " <-> " in line]
+
+
+def table_aliases(body):
+    return [line.strip("│").split("│")[0].strip() for line in body.splitlines()[3:-1]]
+
+
+def test_one_channel_refused_refuses_the_second_channel(make_simulator):
+    sim = make_simulator(dialect="one_channel_refused")
+    client = connect(sim)
+    assert run(client, "domain/list")
+    with pytest.raises(paramiko.ChannelException):
+        run(client, "domain/list")
+    client.close()
+    client = connect(sim)  # one channel per connection, not per simulator
+    assert run(client, "domain/list")
+    client.close()
+    assert sim.commands() == ["domain/list", "domain/list"]
+
+
+def test_one_channel_closed_closes_later_channels_without_output_or_status(make_simulator):
+    sim = make_simulator(dialect="one_channel_closed")
+    client = connect(sim)
+    assert run(client, "domain/list")
+    for command in ("api/csta/set enabled true", "domain/list"):
+        assert exec_outcome(client, command) == ("", -1)
+    assert client.get_transport().is_active()
+    client.close()
+    assert sim.state()["csta"]["enabled"] is False  # the closed channel ran nothing
+    client = connect(sim)
+    assert run(client, "api/csta/set enabled true") == "Parameter 'enabled' successfully changed\n"
+    client.close()
+    assert [(r["conn"], r["command"], r["outcome"]) for r in sim.command_records()] == [
+        (1, "domain/list", "executed"),
+        (1, "api/csta/set enabled true", "closed"),
+        (1, "domain/list", "closed"),
+        (2, "api/csta/set enabled true", "executed"),
+    ]
+
+
+def simulator_threads(sim):
+    with open("/proc/%d/status" % sim.pid, encoding="ascii") as handle:
+        return int(re.search(r"^Threads:\s+(\d+)$", handle.read(), re.M).group(1))
+
+
+def test_one_channel_hung_never_answers_and_blocks_nothing_else(make_simulator):
+    sim = make_simulator(dialect="one_channel_hung")
+    idle_threads = simulator_threads(sim)
+    client = connect(sim)
+    assert run(client, "domain/list")
+    hung = []
+    for _attempt in range(3):
+        _stdin, stdout, _stderr = client.exec_command("api/csta/set enabled true", timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(socket.timeout):
+            stdout.read()
+        assert time.monotonic() - started >= 0.3
+        assert not stdout.channel.exit_status_ready() and not stdout.channel.closed
+        hung.append(stdout.channel)
+    # other connections are served while those channels hang, and the first stays usable
+    other = connect(sim)
+    assert "│biysk.local│" in run(other, "domain/list")
+    other.close()
+    for channel in hung:
+        channel.close()  # the client gives up; the simulator lets the channel go
+    assert client.get_transport().is_active()
+    client.close()
+    assert sim.state()["csta"]["enabled"] is False
+    assert [r["outcome"] for r in sim.command_records()] == ["executed", "hung", "hung", "hung", "executed"]
+    deadline = time.monotonic() + 5
+    while simulator_threads(sim) > idle_threads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert simulator_threads(sim) <= idle_threads  # no thread left waiting on a hung channel
+
+
+def test_ranges_literal_takes_a_range_as_one_alias_that_does_not_exist(make_simulator):
+    sim = make_simulator(dialect="ranges_literal")
+    client = connect(sim)
+    assert re.fullmatch(r"Command error: .*24047\{3-5\}.* not found\n", run(client, RANGE_INFO))
+    # so does any alias that does not exist, or not with that group and interface
+    assert re.fullmatch(r"Command error: .* not found\n", run(client, ALIAS_INFO % ("240999", "240999@biysk.local")))
+    assert run(client, ALIAS_INFO % ("240473", "240474@biysk.local")).startswith("Command error: ")
+    assert table_aliases(run(client, ALIAS_INFO % ("240473", "240473@biysk.local"))) == ["240473"]
+    body = run(client, RANGE_SET)
+    assert alias_lines_of(body) == ["  *24047{3-5}"]
+    assert body.startswith("There are aliases within domain biysk.local") and "Legend:" in body
+    assert enabled_aliases(sim) == []
+    assert alias_lines_of(run(client, ALIAS_SET % ("240474", "240474@biysk.local", "true"))) == ["  240474"]
+    assert enabled_aliases(sim) == ["240474"]
+    client.close()
+
+
+def test_ranges_invalid_rejects_any_argument_with_a_range(make_simulator):
+    sim = make_simulator(dialect="ranges_invalid")
+    client = connect(sim)
+    for command in (RANGE_SET, RANGE_INFO, "domain/biysk.local/integrations/add crm --service --numbers 1{0-1}"):
+        assert run(client, command).startswith("Invalid command's arguments:"), command
+    assert run(client, ALIAS_SET % ("240473", "240473@biysk.local", "true")).startswith("There are aliases")
+    assert enabled_aliases(sim) == ["240473"]
+    assert sim.state()["domains"]["biysk.local"]["integrations"] == {}
+    client.close()
+
+
+def test_ranges_read_only_expands_reads_and_takes_sets_literally(make_simulator):
+    sim = make_simulator(dialect="ranges_read_only")
+    client = connect(sim)
+    assert table_aliases(run(client, RANGE_INFO)) == ["240473", "240474", "240475"]
+    assert alias_lines_of(run(client, RANGE_SET)) == ["  *24047{3-5}"]
+    assert enabled_aliases(sim) == []
+    # a read of aliases that do not exist is an empty table here, as in the reference
+    assert table_aliases(run(client, ALIAS_INFO % ("240999", "240999@biysk.local"))) == []
+    client.close()
+
+
+def test_csta_lines_prints_name_value_lines(make_simulator):
+    sim = make_simulator(dialect="csta_lines")
+    client = connect(sim)
+    assert run(client, "api/csta/info") == (
+        "enabled: false\nauth: []\ntcp_ip: 0.0.0.0\nssl_ip: 0.0.0.0\n"
+        "tcp_port: 4721\nssl_port: 4722\nuse_ssl: true\nuse_tcp: true\n"
+    )
+    run(client, "api/csta/set auth [alice,bob]")
+    assert "auth: [alice,bob]\n" in run(client, "/api/csta/info")
+    assert "│biysk.local│" in run(client, "domain/list")
+    client.close()
+
+
+def test_csta_absent_has_no_info_command_but_set_works(make_simulator):
+    sim = make_simulator(dialect="csta_absent")
+    client = connect(sim)
+    assert run(client, "/api/csta/info") == "There is no such command: /api/csta/info\n"
+    assert run(client, "api/csta/set enabled true") == "Parameter 'enabled' successfully changed\n"
+    assert sim.state()["csta"]["enabled"] is True
+    client.close()
+
+
+def test_alias_lines_leave_out_unset_properties(make_simulator):
+    sim = make_simulator(initial_state={"domains": {"biysk.local": {"aliases": {
+        "240473": {"group": "loc.gr", "properties": {"api\\call\\enabled": "true", "cfu": "240474"}},
+        "240474": {"group": "loc.gr"},
+    }}}}, dialect="alias_lines")
+    client = connect(sim)
+    assert run(client, ALIAS_INFO % ("2404{73-79}", "2404{73-79}@biysk.local")) == (
+        "Alias: 240473\nInterface group: loc.gr\nInterface: 240473@biysk.local\n"
+        "api\\call\\enabled: true\ncfu: 240474\n"
+        "\n"
+        "Alias: 240474\nInterface group: loc.gr\nInterface: 240474@biysk.local\n"
+    )
+    assert run(client, ALIAS_INFO % ("240999", "240999@biysk.local")) == ""
+    client.close()
+
+
+def test_crlf_flat_ends_lines_with_crlf_and_flattens_tables_like_the_seed(make_simulator):
+    keys = {}
+    real_flat = open(os.path.join(FIXTURES, "integrations_list.2019.flat.txt"), encoding="utf-8").read()
+    for client_id, key in re.findall(r"│(\w+) ?│([A-Za-z0-9]{64})│", real_flat):
+        keys[client_id] = key
+    sim = make_simulator(initial_state={"domains": {"biysk.local": {
+        "aliases": {"240473": {"group": "loc.gr"}}, "integrations": keys}}}, dialect="crlf_flat")
+    client = connect(sim)
+    listing = run_raw(client, "domain/biysk.local/integrations/list")
+    assert "\n" not in listing.replace("\r\n", "")
+    # the seed's flat transcript is the same table, up to its line break before the footer
+    assert listing.split("\r\n")[0] == real_flat[: real_flat.index(" [exec at:")]
+    assert FOOTER_RE.search(listing.replace("\r\n", "\n"))
+    report = run_raw(client, ALIAS_SET % ("240473", "240473@biysk.local", "true"))
+    assert report.replace("\r\n", "\n")[: -len(FOOTER_RE.search(report.replace("\r\n", "\n")).group(0))] == (
+        fixture_body("alias_set.2019.txt") + "\n"
+    )
+    assert "\n" not in report.replace("\r\n", "")
+    info = run_raw(client, ALIAS_INFO % ("240473", "240473@biysk.local"))
+    assert info.startswith("┌") and info.index("└") < info.index("\r\n")  # the table on one line
+    client.close()
+    text, _status = shell_session(sim, "domain/list\nexit\n")  # no doubled CR in the shell
+    assert "\r\r" not in text and "│ Domain │ ├" in text
+
+
+def test_crlf_flat_output_is_understood_by_the_collection_parsers(make_simulator):
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", ".build", "collections"))
+    from ansible_collections.ecss.callapi.plugins.module_utils import cocon_parsers
+
+    sim = make_simulator(initial_state={"domains": {"biysk.local": {"aliases": {
+        "240473": {"group": "loc.gr", "properties": {"api\\call\\enabled": "true"}},
+        "240474": {"group": "loc.gr"},
+    }}}}, dialect="crlf_flat")
+    client = connect(sim)
+    run_raw(client, "domain/biysk.local/integrations/add tester")
+    listing = cocon_parsers.parse_integrations_list(run_raw(client, "domain/biysk.local/integrations/list"))
+    assert [row["client_id"] for row in listing] == ["tester"]
+    assert cocon_parsers.parse_parameters(run_raw(client, "api/csta/info"))["tcp_port"] == "4721"
+    aliases = cocon_parsers.parse_alias_info(run_raw(client, ALIAS_INFO % ("24047{3-4}", "24047{3-4}@biysk.local")))
+    assert aliases == {"240473": {"api\\call\\enabled": "true"}, "240474": {}}
+    client.close()
+
+
+def test_slow_takes_100_ms_per_command_unless_latency_is_given(make_simulator):
+    sim = make_simulator(dialect="slow")
+    client = connect(sim)
+    for _attempt in range(3):
+        started = time.monotonic()
+        output = run_raw(client, "domain/list")
+        assert time.monotonic() - started >= 0.1
+        assert int(FOOTER_RE.search(output).group(1)) >= 100
+    client.close()
+    fast = make_simulator(dialect="slow", latency_ms=0)
+    client = connect(fast)
+    started = time.monotonic()
+    for _attempt in range(3):
+        assert int(FOOTER_RE.search(run_raw(client, "domain/list")).group(1)) < 100
+    assert time.monotonic() - started < 0.3
+    client.close()
+
+
+def test_dialects_compose(make_simulator):
+    sim = make_simulator(dialect="ranges_literal,one_channel_closed")
+    client = connect(sim)
+    assert re.fullmatch(r"Command error: .* not found\n", run(client, RANGE_INFO))
+    assert exec_outcome(client, RANGE_SET) == ("", -1)
+    client.close()
+    client = connect(sim)
+    assert alias_lines_of(run(client, RANGE_SET)) == ["  *24047{3-5}"]
+    client.close()
+    assert enabled_aliases(sim) == []
+    listed = make_simulator(dialect=["csta_lines", "crlf_flat"])
+    client = connect(listed)
+    assert run_raw(client, "api/csta/info").startswith("enabled: false\r\nauth: []\r\n")
+    client.close()
+
+
+def test_unknown_dialect_fails_with_the_known_ones(tmp_path):
+    with pytest.raises(ValueError) as error:
+        Simulator(dialect="ranges_literal,nosuch", workdir=tmp_path / "sim")
+    assert "nosuch" in str(error.value) and "one_channel_hung" in str(error.value)
+    process = subprocess.run(
+        [sys.executable, "-m", "cocon_simulator", "--dialect", "slow,nosuch", "--port", "0",
+         "--state", str(tmp_path / "state.json"), "--host-key", str(tmp_path / "key")],
+        capture_output=True, text=True, timeout=30, check=False,
+    )
+    assert process.returncode != 0
+    assert "unknown dialect nosuch" in process.stderr
+    assert all(name in process.stderr for name in dialects.DIALECTS)
+    with pytest.raises(ValueError, match="conflict"):
+        dialects.resolve("ranges_literal,ranges_invalid")
+
+
+@pytest.mark.parametrize("dialect", sorted(dialects.DIALECTS))
+def test_every_dialect_logs_every_command(make_simulator, dialect):
+    sim = make_simulator(dialect=dialect, latency_ms=0)
+    commands = ["domain/list", RANGE_INFO, RANGE_SET, "api/csta/info"]
+    for command in commands:  # one connection each: every channel dialect serves a first channel
+        client = connect(sim)
+        output, status = exec_outcome(client, command)
+        assert status == 0 and "[exec at: " in output
+        client.close()
+    assert sim.commands() == commands
+    assert {r["outcome"] for r in sim.command_records()} == {"executed"}
+
+
+# -- sip/user/info and registration ------------------------------------------------------
+
+SIP_INFO = "domain/biysk.local/sip/user/info loc.gr %s@biysk.local"
+
+
+def contacts_of(body):
+    return [[cell.strip() for cell in line.strip("│").split("│")]
+            for line in body.splitlines() if line.startswith("│")][1:]
+
+
+def test_sip_user_info_without_and_with_contacts(make_simulator):
+    sim = make_simulator(initial_state={"domains": {"biysk.local": {"aliases": {
+        "240473": {"group": "loc.gr"},
+        "240474": {"group": "loc.gr", "contacts": [
+            "sip:240474@10.0.0.7:5060", {"uri": "sip:240474@10.0.0.8:5062", "expires": 120},
+        ]},
+    }}}})
+    assert sim.state()["domains"]["biysk.local"]["aliases"]["240473"]["contacts"] == []
+    client = connect(sim)
+    assert run(client, SIP_INFO % "240473") == (
+        "SIP user: 240473@biysk.local\nGroup: loc.gr\nDomain: biysk.local\nContacts list is empty\n"
+    )
+    registered = run(client, SIP_INFO % "240474")
+    assert registered.startswith("SIP user: 240474@biysk.local\n") and "Contacts list is empty" not in registered
+    assert contacts_of(registered) == [["sip:240474@10.0.0.7:5060", "3600"], ["sip:240474@10.0.0.8:5062", "120"]]
+    assert run(client, SIP_INFO % "240999").startswith("Command error: ")
+    client.close()
+
+
+def test_register_and_unregister_a_phone_on_a_running_simulator(simulator):
+    client = connect(simulator)
+    assert "Contacts list is empty" in run(client, SIP_INFO % "240475")
+    stored = simulator.register("biysk.local", "240475", contact="sip:240475@192.0.2.5:5060", expires=600)
+    assert stored == {"uri": "sip:240475@192.0.2.5:5060", "expires": 600}
+    simulator.register("biysk.local", 240475)
+    assert contacts_of(run(client, SIP_INFO % "240475")) == [
+        ["sip:240475@192.0.2.5:5060", "600"], ["sip:240475@127.0.0.1:5060", "3600"],
+    ]
+    assert "Contacts list is empty" in run(client, SIP_INFO % "240476")
+    # the console's own changes and the outside edit both survive
+    run(client, ALIAS_SET % ("240475", "240475@biysk.local", "true"))
+    simulator.unregister("biysk.local", "240475")
+    assert "Contacts list is empty" in run(client, SIP_INFO % "240475")
+    assert enabled_aliases(simulator) == ["240475"]
+    client.close()
+    with pytest.raises(SimulatorError):
+        simulator.register("biysk.local", "240999")
+    assert not any("register" in command for command in simulator.commands())
