@@ -8,6 +8,10 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 ensure_venv
 cd "$ROOT"
+# ansible-lint looks in $ANSIBLE_HOME/collections (default ~/.ansible, shared by every checkout
+# on the machine) before ANSIBLE_COLLECTIONS_PATH: a copy of ecss.callapi left there by another
+# checkout or a molecule run would be linted against instead of this one.
+export ANSIBLE_HOME="$BUILD/ansible-home"
 
 status=0
 ansible-lint --profile production --offline --strict --nocolor "$@" || status=$?

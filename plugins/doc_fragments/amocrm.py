@@ -35,6 +35,8 @@ options:
   validate_certs:
     description:
       - Verify the TLS certificate of amoCRM. Only switch off for a test server.
+      - While it is on, a plain C(http://) O(base_url) is refused, so the token never crosses
+        the network unencrypted by accident.
     type: bool
     default: true
   timeout:

@@ -64,6 +64,10 @@ account:
       description: Account subdomain.
       type: str
       sample: mycompany
+    current_user_id:
+      description: Id of the user the token belongs to.
+      type: int
+      sample: 5001
 base_url:
   description: The API base URL that was used.
   returned: success

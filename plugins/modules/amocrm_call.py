@@ -115,7 +115,7 @@ contact:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ecss.callapi.plugins.module_utils.amocrm import (
-    CALL_STATUSES, AmoCRMError, amocrm_argument_spec, client_from_params, ensure_call)
+    CALL_STATUSES, AmoCRMError, amocrm_argument_spec, client_from_params, failure, ensure_call)
 
 
 def main():
@@ -134,11 +134,12 @@ def main():
         created_at=dict(type='int'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = None
     try:
         client = client_from_params(module.params)
         result = ensure_call(client, module.params, module.check_mode)
     except AmoCRMError as e:
-        module.fail_json(msg=str(e), status=e.status)
+        module.fail_json(**failure(e, client))
     if not module._diff:
         result.pop('diff', None)
     module.exit_json(**result)

@@ -81,7 +81,7 @@ duplicates:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.ecss.callapi.plugins.module_utils.amocrm import (
-    AmoCRMError, amocrm_argument_spec, client_from_params, ensure_contact)
+    AmoCRMError, amocrm_argument_spec, client_from_params, failure, ensure_contact)
 
 
 def main():
@@ -91,11 +91,12 @@ def main():
         name=dict(type='str', default='ECSS-10 test contact'),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = None
     try:
         client = client_from_params(module.params)
         result = ensure_contact(client, module.params['phone'], module.params['name'], module.check_mode)
     except AmoCRMError as e:
-        module.fail_json(msg=str(e), status=e.status)
+        module.fail_json(**failure(e, client))
     if not module._diff:
         result.pop('diff', None)
     module.exit_json(**result)

@@ -13,6 +13,15 @@ tested against the behaviour that makes real runs fail:
 - ``GET /api/v4/contacts?query=`` and the notes list answer 204 No Content when empty.
 - The seed's legacy flow: ``POST /private/api/auth.php`` (form USER_LOGIN/USER_HASH) sets a
   session cookie that ``POST /api/v2/calls/`` requires.
+- Users and widgets: an administrator token (``token``) and optionally a user token
+  (``user_token``) whose user is no administrator. ``GET /api/v4/users`` and
+  ``/api/v4/users/{id}`` answer 403 to the user token, as do ``POST``/``DELETE
+  /api/v4/widgets/{code}`` (amoCRM: administrators only). The users list is paged with at most
+  ``users_page_size`` per page whatever ``limit`` asks. ``GET /api/v4/widgets/{code}`` never
+  returns ``pass`` (or ``users_lp``) values, and with ``return_widget_settings=False`` no
+  settings at all (amoCRM documents them for the widget's own integration only). ``POST``
+  checks every required template field and every value's type and answers 400 with
+  ``validation-errors``.
 """
 
 import json
@@ -25,6 +34,21 @@ from urllib.parse import parse_qs, urlsplit
 
 NOTE_TYPES = {'inbound': 'call_in', 'outbound': 'call_out'}
 MIN_PHONE_LENGTH = 5
+ADMIN_USER_ID = 5001
+PLAIN_USER_ID = 5002
+# The ECSS-10 widget as the tests model it: its keys differ from the collection's names,
+# the API key is a pass field, the phones a users field, one text field is optional.
+ECSS_WIDGET_CODE = 'ecss10_call_api'
+ECSS_WIDGET_TEMPLATE = [
+    {'key': 'ecss_client', 'name': 'Client ID', 'type': 'text', 'is_required': True},
+    {'key': 'ecss_secret', 'name': 'API key', 'type': 'pass', 'is_required': True},
+    {'key': 'ecss_host', 'name': 'Call API host', 'type': 'text', 'is_required': True},
+    {'key': 'ecss_port', 'name': 'Call API port', 'type': 'text', 'is_required': True},
+    {'key': 'ecss_vpbx', 'name': 'Domain', 'type': 'text', 'is_required': True},
+    {'key': 'ecss_phones', 'name': 'Phone numbers', 'type': 'users', 'is_required': False},
+    {'key': 'ecss_note', 'name': 'Note', 'type': 'text', 'is_required': False},
+]
+HIDDEN_FIELD_TYPES = ('pass', 'users_lp')
 
 
 def _digits(value):
@@ -33,8 +57,17 @@ def _digits(value):
 
 class FakeAmoCRM:
     def __init__(self, token, subdomain='ecsstest', account_name='ECSS test account', account_id=31000001,
-                 rate_limit=7, legacy_login=None, legacy_hash=None):
+                 rate_limit=7, legacy_login=None, legacy_hash=None, user_token=None, users_page_size=250,
+                 return_widget_settings=True):
         self.token = token
+        self.tokens = {token: ADMIN_USER_ID}
+        if user_token:
+            self.tokens[user_token] = PLAIN_USER_ID
+        self.users = {}
+        self.users_page_size = users_page_size
+        self.widgets = {}
+        self.widget_posts = []      # (code, body) of every accepted POST, for assertions
+        self.return_widget_settings = return_widget_settings
         self.subdomain = subdomain
         self.account = {'id': account_id, 'name': account_name, 'subdomain': subdomain,
                         'country': 'RU', 'currency': 'RUB'}
@@ -51,6 +84,8 @@ class FakeAmoCRM:
         self._next_id = 1000
         self._httpd = None
         self._thread = None
+        self.add_user('Account Admin', 'admin@example.test', is_admin=True, user_id=ADMIN_USER_ID)
+        self.add_user('Plain User', 'plain@example.test', user_id=PLAIN_USER_ID)
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self, host='127.0.0.1', port=0):
@@ -84,6 +119,33 @@ class FakeAmoCRM:
     def add_contact(self, name, phone):
         with self.lock:
             return self._store_contact(name, [str(phone)])
+
+    def add_user(self, name, email, is_admin=False, user_id=None, is_active=True):
+        with self.lock:
+            user_id = user_id or self.new_id()
+            self.users[user_id] = {
+                'id': user_id, 'name': name, 'email': email, 'lang': 'ru',
+                'rights': {'leads': {'view': 'A', 'edit': 'A', 'add': 'A', 'delete': 'A', 'export': 'A'},
+                           'mail_access': False, 'catalog_access': False, 'status_rights': [],
+                           'is_admin': is_admin, 'is_free': False, 'is_active': is_active,
+                           'group_id': None, 'role_id': None},
+                '_links': {'self': {'href': '/api/v4/users/%d' % user_id}},
+            }
+            return user_id
+
+    def add_widget(self, code=ECSS_WIDGET_CODE, template=None, installed=False, settings=None, version='1.0.0'):
+        with self.lock:
+            self.widgets[code] = {
+                'id': self.new_id(), 'code': code, 'version': version, 'rating': 0,
+                'settings_template': [dict(field) for field in (ECSS_WIDGET_TEMPLATE if template is None else template)],
+                'is_lead_source': False, 'is_work_with_dp': False, 'is_crm_template': False, 'client_uuid': None,
+                'is_active_in_account': installed, 'pipeline_id': None, 'settings': dict(settings or {}),
+            }
+            return self.widgets[code]
+
+    def widget_requests(self, code=ECSS_WIDGET_CODE, method=None):
+        path = '/api/v4/widgets/' + code
+        return [r for r in self.requests if r[1] == path and (method is None or r[0] == method)]
 
     def inject_429(self, count):
         with self.lock:
@@ -179,6 +241,32 @@ def validate_v4_call(call):
     return errors
 
 
+def validate_widget_settings(template, body, users):
+    """amoCRM's checks on a widget install, in its validation-errors shape."""
+    if not isinstance(body, dict):
+        return [{'code': 'InvalidType', 'path': '', 'detail': 'This value should be of type object.'}]
+    errors = []
+    for field in template:
+        key, kind, value = field['key'], field['type'], body.get(field['key'])
+        if value in (None, '', {}, []):
+            if field.get('is_required'):
+                errors.append({'code': 'NotBlank', 'path': key, 'detail': 'This value should not be blank.'})
+            continue
+        if kind in ('text', 'pass') and not isinstance(value, str):
+            errors.append({'code': 'InvalidType', 'path': key, 'detail': 'This value should be of type string.'})
+        elif kind in ('users', 'users_lp'):
+            if not isinstance(value, dict):
+                errors.append({'code': 'InvalidType', 'path': key, 'detail': 'This value should be of type object.'})
+                continue
+            for user_id, item in value.items():
+                if not str(user_id).isdigit() or int(user_id) not in users:
+                    errors.append({'code': 'NotFound', 'path': '%s.%s' % (key, user_id), 'detail': 'User not found.'})
+                elif kind == 'users' and not isinstance(item, str):
+                    errors.append({'code': 'InvalidType', 'path': '%s.%s' % (key, user_id),
+                                   'detail': 'This value should be of type string.'})
+    return errors
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_state = None
     protocol_version = 'HTTP/1.1'
@@ -194,6 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_PATCH(self):
         self._dispatch('PATCH')
+
+    def do_DELETE(self):
+        self._dispatch('DELETE')
 
     def _dispatch(self, method):
         fake = self.server_state
@@ -219,10 +310,15 @@ class _Handler(BaseHTTPRequestHandler):
             return self._legacy_calls(raw)
         if not path.startswith('/api/v4/'):
             return _problem(404, 'Not Found', 'No route for %s %s' % (method, path)) + ({},)
-        if self.headers.get('Authorization') != 'Bearer ' + fake.token:
+        authorization = self.headers.get('Authorization') or ''
+        user_id = fake.tokens.get(authorization[len('Bearer '):]) if authorization.startswith('Bearer ') else None
+        if user_id is None:
             return _problem(401, 'Unauthorized', 'Invalid user name or password') + ({},)
+        is_admin = fake.users[user_id]['rights']['is_admin']
         if path == '/api/v4/account' and method == 'GET':
-            return 200, dict(fake.account), {}
+            return 200, dict(fake.account, current_user_id=user_id), {}
+        if path.startswith('/api/v4/users') or path.startswith('/api/v4/widgets'):
+            return self._users_and_widgets(method, path, query, raw, is_admin)
         if path == '/api/v4/contacts' and method == 'GET':
             found = fake._search((query.get('query') or [''])[0])
             if not found:
@@ -238,6 +334,68 @@ class _Handler(BaseHTTPRequestHandler):
         if path == '/api/v4/calls' and method == 'POST':
             return self._add_calls(json.loads(raw or b'null'))
         return _problem(404, 'Not Found', 'No route for %s %s' % (method, path)) + ({},)
+
+    # --- users and widgets -----------------------------------------------------------------------
+    def _users_and_widgets(self, method, path, query, raw, is_admin):
+        fake = self.server_state
+        forbidden = _problem(403, 'Forbidden', 'Access denied: the method is available to account administrators only')
+        if path == '/api/v4/users' and method == 'GET':
+            if not is_admin:
+                return forbidden + ({},)
+            users = [fake.users[k] for k in sorted(fake.users)]
+            return self._page(path, query, users, 'users', fake.users_page_size)
+        match = re.match(r'^/api/v4/users/(\d+)$', path)
+        if match and method == 'GET':
+            if not is_admin:
+                return forbidden + ({},)
+            user = fake.users.get(int(match.group(1)))
+            return (200, user, {}) if user else _problem(404, 'Not Found', 'User not found') + ({},)
+        if path == '/api/v4/widgets' and method == 'GET':
+            widgets = [self._widget_view(w) for _code, w in sorted(fake.widgets.items())]
+            return self._page(path, query, widgets, 'widgets', 250)
+        match = re.match(r'^/api/v4/widgets/([^/]+)$', path)
+        widget = fake.widgets.get(match.group(1)) if match else None
+        if match and widget is None:
+            return _problem(404, 'Not Found', 'Widget not found') + ({},)
+        if match and method == 'GET':
+            return 200, self._widget_view(widget), {}
+        if match and method in ('POST', 'DELETE') and not is_admin:
+            return forbidden + ({},)
+        if match and method == 'POST':
+            body = json.loads(raw or b'null')
+            errors = validate_widget_settings(widget['settings_template'], body, fake.users)
+            if errors:
+                return _problem(400, 'Bad Request', 'Request validation failed', **{'validation-errors': [
+                    {'request_id': '0', 'errors': errors}]}) + ({},)
+            widget['settings'] = dict(body)
+            widget['is_active_in_account'] = True
+            fake.widget_posts.append((widget['code'], body))
+            return 200, self._widget_view(widget), {}
+        if match and method == 'DELETE':
+            widget['settings'] = {}
+            widget['is_active_in_account'] = False
+            return 204, None, {}
+        return _problem(404, 'Not Found', 'No route for %s %s' % (method, path)) + ({},)
+
+    def _widget_view(self, widget):
+        fake = self.server_state
+        view = {k: v for k, v in widget.items() if k != 'settings'}
+        if fake.return_widget_settings and widget['is_active_in_account']:
+            hidden = set(f['key'] for f in widget['settings_template'] if f['type'] in HIDDEN_FIELD_TYPES)
+            view['settings'] = {k: v for k, v in widget['settings'].items() if k not in hidden}
+        return view
+
+    @staticmethod
+    def _page(path, query, items, embedded, page_size):
+        limit = min(int((query.get('limit') or ['50'])[0]), page_size)
+        page = int((query.get('page') or ['1'])[0])
+        chunk = items[(page - 1) * limit: page * limit]
+        if not chunk:
+            return 204, None, {}
+        links = {'self': {'href': '%s?page=%d&limit=%d' % (path, page, limit)}}
+        if page * limit < len(items):
+            links['next'] = {'href': '%s?page=%d&limit=%d' % (path, page + 1, limit)}
+        return 200, {'_page': page, '_links': links, '_embedded': {embedded: chunk}}, {}
 
     def _add_contacts(self, body):
         fake = self.server_state

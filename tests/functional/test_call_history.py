@@ -74,6 +74,8 @@ class Project:
             'ecss_amocrm_subdomain': fake.subdomain,
             'ecss_amocrm_base_url': fake.url,
             'ecss_amocrm_token': TOKEN,
+            # The fake amoCRM speaks plain http: allowed only with certificate checks off.
+            'ecss_amocrm_validate_certs': False,
             'ecss_amocrm_legacy_login': LEGACY_LOGIN,
             'ecss_amocrm_legacy_user_hash': LEGACY_HASH,
             'call_history_smoke_phone': SMOKE_PHONE,
@@ -239,7 +241,7 @@ def run_module(fake, tmp_path, module, args):
     """Ad-hoc module run; the token comes from the environment, not the command line."""
     command = [os.path.join(BIN, 'ansible'), 'localhost', '-i', 'localhost,', '-c', 'local',
                '-e', 'ansible_python_interpreter=' + sys.executable,
-               '-m', 'ecss.callapi.' + module, '-a', json.dumps(dict(args, base_url=fake.url))]
+               '-m', 'ecss.callapi.' + module, '-a', json.dumps(dict(dict(base_url=fake.url, validate_certs=False), **args))]
     return subprocess.run(command, cwd=str(tmp_path), env=ansible_env({'ECSS_AMOCRM_TOKEN': TOKEN}),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=120, check=False)
 
@@ -259,3 +261,12 @@ def test_validation_errors_become_a_readable_failure(fake, tmp_path):
     assert 'field phone: This value is too short' in result.stdout
     assert '(TooShort)' in result.stdout
     assert fake.notes == []
+
+
+def test_plain_http_with_certificate_checks_on_is_refused_before_any_request(fake, tmp_path):
+    """The token never crosses plain http:// silently: only a test server with validate_certs off may."""
+    project = Project(tmp_path, fake, ecss_amocrm_validate_certs=True)
+    result = project.run('-vvv')
+    assert result.returncode != 0
+    assert 'is plain http://: the token would be sent unencrypted' in result.stdout
+    assert fake.requests == [] and TOKEN not in result.stdout

@@ -1,12 +1,16 @@
 """Secrets audit: site.yml with -vvv, --diff and check mode, key rotations (one that fails midway),
-remove.yml (a refused and a real one), call_history.yml with its amoCRM secrets, a failed run and
+remove.yml (a refused and a real one), call_history.yml with its amoCRM secrets, failed runs and
 ansible-runner.
 
 Every byte the runs leave behind (output, job events and artifacts, .retry files, the
 Ansible log, the simulator's and nginx's logs, the widget settings directory aside) is
-searched for every API key, password and TLS private key involved; none may appear.
-Meanwhile every process's command line is sampled: no secret may be on one. Files that
-hold secrets must be 0600.
+searched for every API key, password, amoCRM token and TLS private key involved; none may
+appear. Meanwhile every process's command line is sampled: no secret may be on one. Files
+that hold secrets must be 0600.
+
+The runs install the ECSS-10 widget in a fake amoCRM account too (ecss.callapi.amocrm_widget
+with the integration's key in a ``pass`` field): the amoCRM token comes from the
+environment (ECSS_AMOCRM_TOKEN, as an AWX credential injects it), never from a file.
 """
 
 import os
@@ -15,6 +19,8 @@ import threading
 
 import pytest
 
+from fake_amocrm import FakeAmoCRM
+from fake_amocrm.server import ECSS_WIDGET_CODE
 from site_cluster import SiteCluster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -22,7 +28,10 @@ ROTATE = os.path.join(ROOT, "playbooks", "rotate_keys.yml")
 REMOVE = os.path.join(ROOT, "playbooks", "remove.yml")
 CALL_HISTORY = os.path.join(ROOT, "playbooks", "call_history.yml")
 AMOCRM_TOKEN = "lltoken-audit-" + "5e7a9c2e" * 4
+AMOCRM_USER_TOKEN = "amo-audit-user-0e2d4c6b8a9f7e5d3c1b2a4f"
 AMOCRM_USER_HASH = "userhash-audit-0d9e8f7a6b5c4d3e"
+WIDGET_FIELDS = {"client_id": "ecss_client", "api_key": "ecss_secret", "call_api_host": "ecss_host",
+                 "call_api_port": "ecss_port", "domain": "ecss_vpbx", "users": "ecss_phones"}
 
 
 class CommandLineWatch(object):
@@ -79,7 +88,6 @@ def audited(tmp_path_factory):
     """Run everything once; hand the tests the secrets, the bytes left behind and the command lines."""
     from cocon_simulator.harness import Simulator
     from cocon_simulator.model import factory_state
-    from fake_amocrm import FakeAmoCRM
 
     import ansible_runner
 
@@ -88,11 +96,20 @@ def audited(tmp_path_factory):
     retry_dir.mkdir()
     env = {"ANSIBLE_RETRY_FILES_ENABLED": "true", "ANSIBLE_RETRY_FILES_SAVE_PATH": str(retry_dir),
            "ANSIBLE_LOG_PATH": str(log_path)}
+    amocrm = FakeAmoCRM(AMOCRM_TOKEN, user_token=AMOCRM_USER_TOKEN, legacy_login="ops@example.com",
+                        legacy_hash=AMOCRM_USER_HASH).start()
+    amocrm.add_widget()
+    amocrm.add_widget("ecss10_tomsk")  # one account, a widget per domain
+    amocrm.add_user("Ivan Petrov", "ivan.petrov@example.test")
+    env["ECSS_AMOCRM_TOKEN"] = AMOCRM_TOKEN
     with Simulator(workdir=root / "simulator") as simulator:
-        cluster = SiteCluster(root / "cluster", simulator)
+        cluster = SiteCluster(root / "cluster", simulator, group_vars={
+            "ecss_amocrm_base_url": amocrm.url, "ecss_amocrm_validate_certs": False,
+            "ecss_amocrm_widget_code": ECSS_WIDGET_CODE, "ecss_amocrm_widget_fields": WIDGET_FIELDS,
+            "ecss_amocrm_accounts": {"tomsk.local": {"widget_code": "ecss10_tomsk"}}})
         os.makedirs(cluster.root, exist_ok=True)
         cluster.start()
-        keys, outputs = set(), {}
+        keys, main_keys, outputs = set(), set(), {}
         wrong_password = "Wr0ng-" + simulator.password[::-1]
         # A second console (same password) for the runs that fail midway or remove everything;
         # their settings go to a directory of their own.
@@ -101,7 +118,6 @@ def audited(tmp_path_factory):
         second_state["domains"]["tomsk.local"]["integrations"] = {"amocrm-tomsk": {"type": "widget"}}
         second = Simulator(workdir=root / "simulator-2", password=simulator.password, initial_state=second_state).start()
         second_settings = root / "settings-2"
-        amocrm = FakeAmoCRM(AMOCRM_TOKEN, legacy_login="ops@example.com", legacy_hash=AMOCRM_USER_HASH).start()
         call_history_settings = root / "settings-call-history"
         env.update(AUDIT_AMOCRM_TOKEN=AMOCRM_TOKEN, AUDIT_AMOCRM_USER_HASH=AMOCRM_USER_HASH)
 
@@ -109,6 +125,8 @@ def audited(tmp_path_factory):
             for console in (simulator, second):
                 for domain in console.state()["domains"].values():
                     keys.update(i["key"] for i in domain["integrations"].values())
+                    if console is simulator:
+                        main_keys.update(i["key"] for i in domain["integrations"].values())
 
         def on_second(drop_after=None, **extra_vars):
             """Extra vars that point a run at the second console, restarted with the given fault."""
@@ -142,7 +160,9 @@ def audited(tmp_path_factory):
                         ("remove", REMOVE, ["-vvv", "--diff"], {}, on_second),
                         ("key rotation", ROTATE, ["-vvv", "--diff"], {}, None),
                         ("call history", CALL_HISTORY, ["-vvv", "--diff"], {}, lambda: call_history_vars),
-                        ("wrong password", None, ["-vvv"], {"ECSS_COCON_PASSWORD": wrong_password}, None)):
+                        ("wrong password", None, ["-vvv"], {"ECSS_COCON_PASSWORD": wrong_password}, None),
+                        ("amoCRM user token", None, ["-vvv", "--diff"], {"ECSS_AMOCRM_TOKEN": AMOCRM_USER_TOKEN},
+                         None)):
                     run = cluster.run(playbook or cluster_site(), extra_vars=extra_vars() if extra_vars else None,
                                       args=args, env=dict(env, **extra_env))
                     outputs[name] = run
@@ -153,28 +173,30 @@ def audited(tmp_path_factory):
                 # ansible-runner writes its envvars argument to env/envvars in clear text, so the
                 # password travels in the runner process's own environment, as AWX's credential
                 # injection keeps it out of the job's files.
-                saved = os.environ.get("ECSS_COCON_PASSWORD")
-                os.environ["ECSS_COCON_PASSWORD"] = simulator.password
+                injected = {"ECSS_COCON_PASSWORD": simulator.password, "ECSS_AMOCRM_TOKEN": AMOCRM_TOKEN}
+                saved = dict((name, os.environ.get(name)) for name in injected)
+                os.environ.update(injected)
                 try:
                     runner = ansible_runner.run(
                         private_data_dir=str(runner_dir), playbook=cluster_site(), inventory=cluster.inventory,
                         envvars=dict((k, v) for k, v in environment.items()
-                                     if k.startswith(("ECSS_", "ANSIBLE_")) and k != "ECSS_COCON_PASSWORD"),
+                                     if k.startswith(("ECSS_", "ANSIBLE_")) and k not in injected),
                         cmdline="-vvv --diff", quiet=True)
                 finally:
-                    if saved is None:
-                        del os.environ["ECSS_COCON_PASSWORD"]
-                    else:
-                        os.environ["ECSS_COCON_PASSWORD"] = saved
+                    for name, value in saved.items():
+                        if value is None:
+                            del os.environ[name]
+                        else:
+                            os.environ[name] = value
                 runner_events = list(runner.events)
                 note_keys()
             tls_key_lines = private_key_lines(cluster.nodes[0].path("ssl", "call_api.key"))
-            yield dict(cluster=cluster, simulator=simulator, second=second, keys=keys, outputs=outputs, runner=runner,
-                       runner_events=runner_events, runner_dir=runner_dir, root=root, retry_dir=retry_dir,
+            yield dict(cluster=cluster, simulator=simulator, second=second, keys=keys, main_keys=main_keys,
+                       outputs=outputs, runner=runner, runner_events=runner_events, runner_dir=runner_dir, root=root, retry_dir=retry_dir,
                        log_path=log_path, watch=watch, wrong_password=wrong_password, tls_key_lines=tls_key_lines,
                        second_settings=second_settings, call_history_settings=call_history_settings, amocrm=amocrm,
-                       secrets=sorted(keys) + [simulator.password, wrong_password, AMOCRM_TOKEN, AMOCRM_USER_HASH]
-                       + tls_key_lines)
+                       secrets=sorted(keys) + [simulator.password, wrong_password, AMOCRM_TOKEN, AMOCRM_USER_TOKEN,
+                                               AMOCRM_USER_HASH] + tls_key_lines)
         finally:
             cluster.stop()
             second.stop()
@@ -206,6 +228,11 @@ def test_the_runs_did_what_they_should(audited):
     assert audited["amocrm"].requests, "call_history.yml did not talk to the fake amoCRM"
     wrong = outputs["wrong password"]
     assert wrong.rc != 0 and "rejected the login" in wrong.output
+    assert outputs["amoCRM user token"].rc != 0 and "lacks the right to manage widgets" in outputs["amoCRM user token"].output
+    # The widget got each domain's key, then each rotated key: one POST each, nothing more (the
+    # runs on the second console fail before the widget step or leave the widget alone).
+    posted = [body["ecss_secret"] for _code, body in audited["amocrm"].widget_posts]
+    assert len(posted) == 4 and set(posted) == audited["main_keys"]
     assert audited["runner"].rc == 0 and audited["runner"].status == "successful"
     # Two domains keyed at the first run and again by the rotation; on the second console two
     # initial keys and biysk.local's rotated one.
@@ -267,7 +294,8 @@ def test_no_secret_on_any_command_line(audited):
 def test_files_holding_secrets_are_0600(audited):
     cluster = audited["cluster"]
     settings = sorted(os.listdir(cluster.settings_dir))
-    assert settings == ["biysk.local.json", "biysk.local.yml", "tomsk.local.json", "tomsk.local.yml"]
+    assert settings == ["biysk.local.amocrm_widget.json", "biysk.local.json", "biysk.local.yml",
+                        "tomsk.local.amocrm_widget.json", "tomsk.local.json", "tomsk.local.yml"]
     for name in settings:
         assert oct(os.stat(os.path.join(cluster.settings_dir, name)).st_mode & 0o777) == "0o600", name
     assert oct(os.stat(cluster.settings_dir).st_mode & 0o777) == "0o700"

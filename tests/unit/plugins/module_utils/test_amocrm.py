@@ -129,9 +129,9 @@ def test_requests_carry_the_bearer_token_json_body_and_no_redirects():
 def test_429_is_retried_after_retry_after_then_succeeds():
     clock = Clock()
     opener = ScriptedOpener(Response(429, headers={'Retry-After': '2'}), Response(429),
-                            Response(200, {'id': 1, 'name': 'Acme', 'subdomain': 'acme'}))
+                            Response(200, {'id': 1, 'name': 'Acme', 'subdomain': 'acme', 'current_user_id': 7}))
     api = client(opener, clock)
-    assert api.get_account() == {'id': 1, 'name': 'Acme', 'subdomain': 'acme'}
+    assert api.get_account() == {'id': 1, 'name': 'Acme', 'subdomain': 'acme', 'current_user_id': 7}
     assert clock.slept == [2.0, 1.0]  # Retry-After, then exponential backoff (0.5 * 2**1)
     assert api.retried == 2 and len(opener.sent) == 3
 

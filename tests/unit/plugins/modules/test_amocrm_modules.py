@@ -65,9 +65,10 @@ def run(module, args, http, monkeypatch, capsys, check_mode=False):
 
 
 def test_account_info_returns_the_account_and_hides_the_token(monkeypatch, capsys):
-    http = FakeHTTP({('GET', '/api/v4/account'): (200, {'id': 5, 'name': 'Acme', 'subdomain': 'acme'})})
+    http = FakeHTTP({('GET', '/api/v4/account'): (200, {'id': 5, 'name': 'Acme', 'subdomain': 'acme',
+                                                        'current_user_id': 77})})
     result, raw = run(amocrm_account_info, {}, http, monkeypatch, capsys)
-    assert result['account'] == {'id': 5, 'name': 'Acme', 'subdomain': 'acme'}
+    assert result['account'] == {'id': 5, 'name': 'Acme', 'subdomain': 'acme', 'current_user_id': 77}
     assert result['changed'] is False and TOKEN not in raw
 
 
