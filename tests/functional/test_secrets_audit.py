@@ -192,7 +192,8 @@ def audited(tmp_path_factory):
                 note_keys()
             tls_key_lines = private_key_lines(cluster.nodes[0].path("ssl", "call_api.key"))
             yield dict(cluster=cluster, simulator=simulator, second=second, keys=keys, main_keys=main_keys,
-                       outputs=outputs, runner=runner, runner_events=runner_events, runner_dir=runner_dir, root=root, retry_dir=retry_dir,
+                       outputs=outputs, runner=runner, runner_events=runner_events, runner_dir=runner_dir, root=root,
+                       retry_dir=retry_dir,
                        log_path=log_path, watch=watch, wrong_password=wrong_password, tls_key_lines=tls_key_lines,
                        second_settings=second_settings, call_history_settings=call_history_settings, amocrm=amocrm,
                        secrets=sorted(keys) + [simulator.password, wrong_password, AMOCRM_TOKEN, AMOCRM_USER_TOKEN,
