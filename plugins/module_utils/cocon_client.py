@@ -86,10 +86,11 @@ def is_read_command(command):
 
 
 class CoconResult(object):
-    """What one command printed: ``output`` (raw, LF only), ``body`` (footer removed), ``footer``."""
+    """What one command printed: ``raw`` (as received), ``output`` (LF only), ``body`` (footer removed), ``footer``."""
 
     def __init__(self, command, output):
         self.command = command
+        self.raw = output
         self.output = normalize_newlines(output)
         self.body, self.footer = parse_footer(self.output)
 
