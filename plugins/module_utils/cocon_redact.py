@@ -32,7 +32,7 @@ _SECRET_NAME_RE = re.compile(r"(?i)key|passw|secret|token|auth")
 # Columns that name a parameter or property: their cells are names, not secrets.
 _NAME_COLUMNS = ("parameter", "param", "name", "property", "field", "key")
 _API_KEY_RE = re.compile(r"(?i)API key:[ \t]*([^\s│]+)")
-_NAME_VALUE_RE = re.compile(r"^[ \t]*([^:=\s│][^:=│]*?)[ \t]*[:=][ \t]*(\S.*?)[ \t]*$", re.M)
+_NAME_VALUE_RE = re.compile(r"^[ \t]*([^:=\s│][^:=│\n]*?)[ \t]*[:=][ \t]*(\S.*?)[ \t]*$", re.M)
 _KEY_SHAPED_RE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]{40,}(?![A-Za-z0-9])")
 # How far a cell's padding may reach on either side of a secret.
 _CELL_WINDOW = 256
