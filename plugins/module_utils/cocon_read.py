@@ -46,6 +46,7 @@ STATUSES = (
     (CoconCommandError, "command_error"),
     (CoconTimeoutError, "timeout"),
 )
+_NOT_PRINTABLE_ASCII_RE = re.compile(r"[^\x20-\x7e]")
 _SINGLE_RANGE_RE = re.compile(r"\A[0-9]*\{[0-9]+-[0-9]+\}[0-9]*\Z")
 
 
@@ -84,6 +85,10 @@ def check_read_command(command, option="commands"):
     """``command`` as it will be sent, if it is one of :data:`READ_COMMANDS`; else CoconInputError."""
     if not isinstance(command, str):
         raise CoconInputError("%s: each command must be a string, got %s" % (option, type(command).__name__))
+    odd = _NOT_PRINTABLE_ASCII_RE.search(command)
+    if odd:
+        raise CoconInputError("%s: %r holds %r (U+%04X); a read command is one line of printable ASCII"
+                              % (option, command, odd.group(0), ord(odd.group(0))))
     words = command.split(" ")
     for template, kinds in READ_COMMANDS:
         domain = _path_matches(template, words[0])

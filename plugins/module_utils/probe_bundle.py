@@ -178,7 +178,7 @@ def open_directory(path, create):
     try:
         info = os.lstat(path)
     except OSError as exc:
-        if exc.errno != errno.ENOENT:
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
             raise BundleError("%s cannot be inspected: %s" % (path, exc.strerror))
         problem = _creatable_problem(path)
         if problem:
