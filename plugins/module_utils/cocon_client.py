@@ -67,8 +67,6 @@ from ansible_collections.ecss.callapi.plugins.module_utils.cocon_parsers import 
 
 EXEC_MODES = ("auto", "channels", "connection_per_command", "shell")
 HOST_KEY_POLICIES = ("strict", "accept-new")
-# Commands whose last path element is one of these only read (they may be sent again).
-READ_COMMAND_NAMES = ("info", "list")
 # [seen] read-only and present on every release: asked on a second channel to test it.
 CHANNEL_PROBE_COMMAND = "/domain/list"
 CHANNEL_PROBE_TIMEOUT_MIN = 2.0
@@ -77,12 +75,6 @@ CHANNEL_PROBE_TIMEOUT_FACTOR = 5
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
 # The prompt differs between releases: "admin@ds1@ecss1:/$ ", "ssw@[mycelium@ecss3]:/#> ".
 _PROMPT_RE = re.compile(r"(?:^|\n)[^\n]*@[^\n]*:[^\n]*(?:\$|#>|#) $")
-
-
-def is_read_command(command):
-    """``/domain/x/alias/info ...`` and ``.../list`` only read; anything else may change something."""
-    words = command.split(None, 1)
-    return bool(words) and words[0].rstrip("/").rsplit("/", 1)[-1] in READ_COMMAND_NAMES
 
 
 class CoconResult(object):

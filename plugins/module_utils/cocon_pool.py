@@ -112,6 +112,12 @@ class CoconPool(object):
             raise self._error
         return list(self._answers)
 
+    def read(self, commands, parse=None):
+        """Answers to read-only ``commands``, in order: ``parse(result)`` (the result itself without
+        ``parse``), or the :class:`CoconCommandError` CoCon answered that command with."""
+        answers = self.run(commands, collect_command_errors=True)
+        return [answer if parse is None or isinstance(answer, CoconError) else parse(answer) for answer in answers]
+
     def _extra_worker(self):
         with self._lock:
             client = self._idle.pop() if self._idle else None

@@ -161,6 +161,14 @@ def test_command_errors_are_answers_when_collected_but_a_held_lock_stops():
         pool.run(["c0", "c1", "c2"], collect_command_errors=True)
 
 
+def test_read_gives_parsed_answers_in_order():
+    refused = CoconCommandError("no such alias", "c3")
+    pool, _main, made, _counter = make_pool(4, faults={"c3": refused})
+    answers = pool.read(["c%d" % n for n in range(200)], parse=lambda result: result.upper())
+    assert answers[:3] == ["ANSWER TO C0", "ANSWER TO C1", "ANSWER TO C2"] and answers[3] is refused
+    assert answers[199] == "ANSWER TO C199" and len(made) == 3
+
+
 def test_an_error_in_the_answer_handler_stops_the_run():
     pool, _main, _made, _counter = make_pool(1)
 

@@ -214,6 +214,21 @@ def test_alias_property_sets_members_the_report_leaves_out_on_their_own(monkeypa
     assert any("did not list every member" in warning for warning in warnings(result))
 
 
+def test_alias_property_handed_capabilities_does_not_test_again(monkeypatch, capsys):
+    console = FakeConsole()
+    result = run_module(alias_property, alias_args(cocon_capabilities={"number_ranges": False}), console,
+                        monkeypatch, capsys, check_mode=True)
+    assert all("{" not in command for command in console.sent) and len(console.sent) == 4
+    assert result["capabilities"]["number_ranges"] is False and warnings(result) == []
+    console = FakeConsole()
+    result = run_module(alias_property, alias_args(aliases=ALIASES[:3], value=False,
+                                                   cocon_capabilities={"number_ranges": True, "alias_set_ranges": True}),
+                        console, monkeypatch, capsys)
+    assert console.sent[0] == RANGE_INFO and result["capabilities"]["alias_set_ranges"] is True
+    assert result["commands"] == [
+        "/domain/biysk.local/alias/set 24047{3-5} loc.gr 24047{3-5}@biysk.local api\\call\\enabled false"]
+
+
 def test_alias_property_check_mode_reads_only(monkeypatch, capsys):
     console = FakeConsole()
     result = run_module(alias_property, alias_args(), console, monkeypatch, capsys, check_mode=True, diff=True)
