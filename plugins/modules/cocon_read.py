@@ -25,9 +25,10 @@ description:
   - An answer with a CoCon failure marker does not fail the task; RV(results) says what it was, so a
     console without one of the commands still shows the others. A console that cannot be reached or
     logged in to fails the task.
-  - What is redacted is the CoCon password, what follows C(API key:), the values of columns and
-    C(name: value) lines named after a key, password, secret, token or auth, and any run of 40 or more
-    letters and digits that mixes both. Each secret found is redacted in every answer of the task.
+  - "What is redacted: the CoCon password, what follows C(API key:), the values of columns and
+    C(name: value) lines named after a key, password, secret, token or auth, the value of a table row
+    whose parameter or property has such a name, and any run of 40 or more letters and digits that
+    mixes both. Each secret found is redacted in every answer of the task."
   - C(playbooks/probe.yml) uses it to write the bundle described in C(docs/real-console.md).
 author:
   - ecss.callapi contributors (@ecss)
@@ -88,7 +89,7 @@ results:
       type: str
       sample: "There is no such command: api/csta/info"
     footer:
-      description: The footer C([exec at: ..., exec time: ..., nodes: ...]) read into C(exec_at), C(exec_time_ms), C(nodes); null without one.
+      description: "The footer C([exec at: ..., exec time: ..., nodes: ...]) read into C(exec_at), C(exec_time_ms), C(nodes); null without one."
       type: dict
       sample: {exec_at: "16.02.2021 15:20:33", exec_time_ms: 25, nodes: "ds1@ecss1 v.3.14.7.585"}
 commands:

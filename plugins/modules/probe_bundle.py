@@ -12,8 +12,8 @@ module: probe_bundle
 short_description: Write what a read-only probe of CoCon found into a directory of its own
 version_added: 0.1.0
 description:
-  - Writes the bundle of C(playbooks/probe.yml) (see C(docs/real-console.md)) into O(path), normally
-    on the controller (C(delegate_to: localhost)).
+  - "Writes the bundle of C(playbooks/probe.yml) (see C(docs/real-console.md)) into O(path), normally
+    on the controller (C(delegate_to: localhost))."
   - One file per command, named after the command as the unit tests' fixtures are
     (C(/domain/biysk.local/integrations/list) is C(domain_biysk.local_integrations_list.txt)), holding the
     answer exactly as M(ecss.callapi.cocon_read) returned it (already redacted); C(commands.yml), the
