@@ -142,8 +142,8 @@ def directory_problems(fd, path):
     if info.st_mode & stat.S_ISVTX:
         problems.append("it has the sticky bit (mode %s): a shared directory" % _describe_mode(info.st_mode))
     if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        problems.append("it is writable by %s (mode %s)" % ("everyone" if info.st_mode & stat.S_IWOTH else "its group",
-                                                             _describe_mode(info.st_mode)))
+        writers = "everyone" if info.st_mode & stat.S_IWOTH else "its group"
+        problems.append("it is writable by %s (mode %s)" % (writers, _describe_mode(info.st_mode)))
     foreign = _foreign_entries(fd, uid)
     if foreign:
         problems.append("it holds %d entr%s that %s not probe bundle files: %s%s" % (

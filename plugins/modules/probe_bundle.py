@@ -38,6 +38,8 @@ attributes:
         runs it this way first, so that an unusable directory stops the probe before any CoCon command.
   diff_mode:
     support: none
+  action_group:
+    support: none
 options:
   path:
     description: The bundle directory, an absolute path (C(~) is expanded).
