@@ -40,6 +40,7 @@ attributes:
     support: none
   action_group:
     support: none
+    membership: []
 options:
   path:
     description: The bundle directory, an absolute path (C(~) is expanded).

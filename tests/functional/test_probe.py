@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from ansible_run import PlaybookRun
+from cocon_simulator import model
 from cocon_simulator.dialects import DIALECTS
 
 FUNCTIONAL_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -50,8 +51,6 @@ CSTA_INFO = "/api/csta/info"
 
 
 def initial_state():
-    from cocon_simulator import model
-
     state = model.factory_state()
     state["domains"]["biysk.local"]["integrations"] = {"amocrm": {}, "tester": {}}
     state["domains"]["tomsk.local"]["integrations"] = {"amocrm-tomsk": {"type": "widget"}}
