@@ -9,7 +9,8 @@ places hold the same secret, and nothing usable is left.  What counts as a secre
 - what the caller knows is one (the CoCon password);
 - what follows ``API key:``; the values of a table column or a ``name: value`` line whose name
   speaks of a key, password, secret, token or auth (the ``API Key`` column of
-  ``integrations/list``); the value of a table row whose parameter or property has such a name;
+  ``integrations/list``); the value of a table row whose parameter or property has such a name
+  (values of 4 characters or more that are not a flag such as ``true`` or ``[]``);
 - any run of 40 or more letters and digits that mixes both (the shape of an API key), wherever
   it is.
 
@@ -36,6 +37,9 @@ _NAME_VALUE_RE = re.compile(r"^[ \t]*([^:=\s│][^:=│\n]*?)[ \t]*[:=][ \t]*(\S
 _KEY_SHAPED_RE = re.compile(r"(?<![A-Za-z0-9])(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*[0-9])[A-Za-z0-9]{40,}(?![A-Za-z0-9])")
 # How far a cell's padding may reach on either side of a secret.
 _CELL_WINDOW = 256
+# A shorter value under a secret's name is a flag or a count ("auth: 1"); replacing it in every answer
+# would wreck them. A known secret (the CoCon password) is replaced whatever its length.
+_SHORTEST_SECRET = 4
 # Values that hold nothing secret whatever their name says (an empty auth list, a flag).
 _NOT_SECRETS = frozenset(["", "[]", "{}", "-", "none", "null", "undefined", "true", "false", "yes", "no",
                           "not set", "<not set>", "empty"])
@@ -69,6 +73,10 @@ def _table_secrets(body):
     return found
 
 
+def _worth_hiding(value):
+    return len(value) >= _SHORTEST_SECRET and value.lower() not in _NOT_SECRETS and not REDACTED_RE.match(value)
+
+
 def find_secrets(text):
     """The secrets one CoCon answer shows."""
     body, _footer = parse_footer(text)
@@ -76,8 +84,7 @@ def find_secrets(text):
     found.extend(value for name, value in _NAME_VALUE_RE.findall(body) if _is_secret_name(name))
     found.extend(_table_secrets(body))
     found.extend(match.group(0) for match in _KEY_SHAPED_RE.finditer(body))
-    return set(value.strip() for value in found if value.strip().lower() not in _NOT_SECRETS and
-               not REDACTED_RE.match(value.strip()))
+    return set(value.strip() for value in found if _worth_hiding(value.strip()))
 
 
 class Redactor(object):

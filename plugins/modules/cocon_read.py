@@ -27,7 +27,7 @@ description:
     logged in to fails the task.
   - "What is redacted: the CoCon password, what follows C(API key:), the values of columns and
     C(name: value) lines named after a key, password, secret, token or auth, the value of a table row
-    whose parameter or property has such a name, and any run of 40 or more letters and digits that
+    whose parameter or property has such a name (4 characters or more, not a flag such as C(true)), and any run of 40 or more letters and digits that
     mixes both. Each secret found is redacted in every answer of the task."
   - C(playbooks/probe.yml) uses it to write the bundle described in C(docs/real-console.md).
 author:

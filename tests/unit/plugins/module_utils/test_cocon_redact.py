@@ -74,13 +74,13 @@ def test_api_key_lines_are_redacted(name):
 
 
 def test_known_secrets_and_named_values_are_redacted_but_flags_and_names_are_not():
-    text = (u"SIP user: 240473@biysk.local\nPassword: s3cr3t-pw\nauth: []\ntoken = abc.def\nenabled: true\n"
+    text = (u"SIP user: 240473@biysk.local\nPassword: s3cr3t-pw\nauth: []\nauth_retries: 3\ntoken = abc.def\nenabled: true\n"
             u"┌──────────┬──────────┐\n│Parameter │Value     │\n├──────────┼──────────┤\n"
             u"│secret    │hunter22  │\n│enabled   │false     │\n└──────────┴──────────┘" + FOOTER)
     redacted = Redactor(["C0con-pass"]).redact(text + "login with C0con-pass done\n")
     for secret in ("s3cr3t-pw", "abc.def", "hunter22", "C0con-pass"):
         assert secret not in redacted and redaction(secret) in redacted
-    for kept in ("SIP user: 240473@biysk.local", "auth: []", "enabled: true", u"│enabled   │false     │",
+    for kept in ("SIP user: 240473@biysk.local", "auth: []", "auth_retries: 3", "enabled: true", u"│enabled   │false     │",
                  u"│secret    │", "Password: "):
         assert kept in redacted
 
