@@ -136,7 +136,8 @@ def test_alias_property_four_passes(make_simulator, tmp_path, use_ranges):
         elif name == "apply":
             assert sorted(result["changed_aliases"]) == numbers
             sets = [c for c in commands if not is_read(c)]
-            assert sets == result["commands"]
+            # Two connections share 120 commands: the console receives them in its own order.
+            assert sorted(sets) == sorted(result["commands"])
             assert len(sets) == (1 if use_ranges else 120), sets  # 240{500-619}
         else:
             assert all(is_read(c) for c in commands), commands
