@@ -78,10 +78,11 @@ _PROMPT_RE = re.compile(r"(?:^|\n)[^\n]*@[^\n]*:[^\n]*(?:\$|#>|#) $")
 
 
 class CoconResult(object):
-    """What one command printed: ``output`` (raw, LF only), ``body`` (footer removed), ``footer``."""
+    """What one command printed: ``raw`` (as received), ``output`` (LF only), ``body`` (footer removed), ``footer``."""
 
     def __init__(self, command, output):
         self.command = command
+        self.raw = output
         self.output = normalize_newlines(output)
         self.body, self.footer = parse_footer(self.output)
 
