@@ -60,12 +60,16 @@ options:
   cocon_exec_mode:
     description:
       - How commands reach the console.
-      - V(auto) runs every command on its own exec channel of one SSH connection, and falls back to
-        V(connection_per_command) by itself when the console refuses a second channel.
-      - V(channels) is V(auto) without the fallback.
+      - V(auto) runs every command on its own exec channel of one SSH connection. Several exec channels
+        on one connection are not confirmed on a real ECSS-10, so the first time a second channel is
+        needed it asks C(/domain/list) on it with a short timeout (at least 2 seconds, 5 times the
+        slowest answer so far). A channel that is refused, closed without an answer or left unanswered
+        makes the run go on with one connection per command, by itself, with a warning. A command
+        that met a refused or closed channel never ran, and is sent again on a fresh connection; a
+        command that is not answered within O(cocon_timeout) is never sent again (it may still run).
+      - V(channels) is V(auto) without the test and the fallback.
       - V(connection_per_command) opens one SSH connection per command, as public ECSS-10 scripts do.
       - V(shell) sends the commands line by line through one interactive console session.
-      - Several exec channels on one connection are not confirmed on a real ECSS-10; the fallback makes that safe.
       - If not set, the environment variable E(ECSS_COCON_EXEC_MODE) is used.
     type: str
     choices: [auto, channels, connection_per_command, shell]
@@ -76,6 +80,17 @@ options:
         configuration lock) is retried, after a short random pause, before the task fails.
     type: int
     default: 5
+  cocon_capabilities:
+    description:
+      - What the console is known to do, as M(ecss.callapi.cocon_facts) returns it in
+        RV(ecss.callapi.cocon_facts#module:cocon_capabilities); hand it to every module through
+        C(module_defaults) so that no module tests the console again.
+      - Used keys are C(number_ranges) (with C(number_ranges_tested)), C(alias_set_ranges),
+        C(exec_channels_per_connection) (V(many) or V(one)), C(csta_info_layout) and
+        C(alias_info_layout) (V(table), V(lines), V(absent) or V(unknown)); other keys are ignored.
+        A key that is null or missing is found out by the module itself, as without this option.
+      - M(ecss.callapi.cocon_facts) ignores this option; it always tests.
+    type: dict
 requirements:
   - paramiko >= 2.9 on the host that runs the module (normally the controller).
 notes:
@@ -86,5 +101,10 @@ notes:
   - "Output is parsed from the shapes documented for ECSS-10 releases 2019 to 3.14, footer
     C([exec at: ...]) included. A command that answers with a failure marker
     (C(There is no such command:), C(Command error:), C(Invalid command's arguments:)) fails the task
-    with CoCon's own words; C(temporary locked) is retried."
+    with CoCon's own words, unless the module documents what it does instead; C(temporary locked)
+    is retried."
+  - Every CoCon module returns RV(capabilities), what it found out about the console (or was handed
+    in O(cocon_capabilities)), in the shape of M(ecss.callapi.cocon_facts)' RV(ecss.callapi.cocon_facts#module:cocon_capabilities).
+  - A module that fails after changing something reports C(changed=true) and, in RV(commands), the
+    mutating commands it sent.
 """

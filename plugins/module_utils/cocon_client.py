@@ -5,11 +5,24 @@
 
 One TCP connection per module run, ``TCP_NODELAY`` on (otherwise every small exec request
 waits for a delayed ACK, ~40 ms per command), one exec channel per command.  Whether the
-real console accepts several exec channels on one connection is not confirmed, so in the
-default ``auto`` mode a refused second channel switches the client to one connection per
-command (what public scripts do, and confirmed to work); ``shell`` drives the interactive
-console instead.  Failure markers raise :class:`CoconCommandError` with the command and
-CoCon's own words; ``temporary locked`` is retried a bounded number of times with jitter.
+real console serves several exec channels on one connection is not confirmed, so in the
+default ``auto`` mode the first time a second channel is needed the client asks a harmless
+read (``/domain/list``) on it with a short timeout.  A channel that is refused, closed
+without a word or left unanswered makes every connection of the run (they share one
+:class:`CoconCapabilities`) go on with one connection per command, as public scripts do.
+
+Which command may be sent again after a bad channel:
+- refused, or closed before any byte and without an exit status while the connection stays
+  up: the console never ran it (CoCon prints at least its footer for every command it runs),
+  so it is sent again on a fresh connection;
+- unanswered (hung): only ever the probe read above, whose answer nobody needs; any other
+  command that is not answered within ``timeout`` fails the task and is never sent again,
+  because it may still run;
+- a connection that drops in the middle of a command: the task fails naming the command.
+
+``shell`` drives the interactive console instead.  Failure markers raise the typed errors of
+``cocon_errors`` (selected in that one place); ``temporary locked`` is retried a bounded
+number of times with jitter.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,10 +32,12 @@ __metaclass__ = type
 import base64
 import fcntl
 import hashlib
+import logging
 import os
 import random
 import re
 import socket
+import threading
 import time
 import traceback
 
@@ -34,50 +49,40 @@ except ImportError:
 else:
     PARAMIKO_IMPORT_ERROR = None
 
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_capabilities import CoconCapabilities
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_errors import (
+    CoconAuthError,
+    CoconChannelError,
+    CoconConnectionError,
+    CoconError,
+    CoconHostKeyError,
+    CoconLockedError,
+    CoconTimeoutError,
+    error_for_answer,
+)
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_parsers import (
-    find_failure,
-    is_locked,
     normalize_newlines,
     parse_footer,
 )
 
 EXEC_MODES = ("auto", "channels", "connection_per_command", "shell")
 HOST_KEY_POLICIES = ("strict", "accept-new")
+# Commands whose last path element is one of these only read (they may be sent again).
+READ_COMMAND_NAMES = ("info", "list")
+# [seen] read-only and present on every release: asked on a second channel to test it.
+CHANNEL_PROBE_COMMAND = "/domain/list"
+CHANNEL_PROBE_TIMEOUT_MIN = 2.0
+CHANNEL_PROBE_TIMEOUT_FACTOR = 5
+# paramiko logs a refused channel at ERROR level; with no handler Python would print it on stderr.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
 # The prompt differs between releases: "admin@ds1@ecss1:/$ ", "ssw@[mycelium@ecss3]:/#> ".
 _PROMPT_RE = re.compile(r"(?:^|\n)[^\n]*@[^\n]*:[^\n]*(?:\$|#>|#) $")
 
 
-class CoconError(Exception):
-    """Any failure talking to CoCon.  ``command`` is the command being run, if any."""
-
-    def __init__(self, message, command=None, output=None):
-        super(CoconError, self).__init__(message)
-        self.command = command
-        self.output = output
-
-
-class CoconConnectionError(CoconError):
-    """Refused, unreachable or dropped connection."""
-
-
-class CoconAuthError(CoconError):
-    """The console rejected the user name or password."""
-
-
-class CoconHostKeyError(CoconError):
-    """The console's host key is unknown (strict policy) or differs from the recorded one."""
-
-
-class CoconTimeoutError(CoconError):
-    """CoCon did not answer within the timeout."""
-
-
-class CoconCommandError(CoconError):
-    """CoCon answered with a failure marker."""
-
-
-class CoconLockedError(CoconCommandError):
-    """The configuration stayed ``temporary locked`` through every retry."""
+def is_read_command(command):
+    """``/domain/x/alias/info ...`` and ``.../list`` only read; anything else may change something."""
+    words = command.split(None, 1)
+    return bool(words) and words[0].rstrip("/").rsplit("/", 1)[-1] in READ_COMMAND_NAMES
 
 
 class CoconResult(object):
@@ -100,11 +105,15 @@ def known_hosts_name(host, port):
 
 
 class CoconClient(object):
-    """Run CoCon commands over SSH.  Use as a context manager; ``close()`` ends the session."""
+    """Run CoCon commands over SSH.  Use as a context manager; ``close()`` ends the session.
+
+    Clients of one module run share ``capabilities`` (what the console was seen to do) and,
+    through it, their warnings.
+    """
 
     def __init__(self, host="127.0.0.1", port=8023, user="admin", password=None, timeout=30.0,
                  known_hosts="~/.ssh/known_hosts", host_key_policy="strict", exec_mode="auto",
-                 locked_retries=5, locked_delay=(0.3, 1.5)):
+                 locked_retries=5, locked_delay=(0.3, 1.5), capabilities=None):
         if paramiko is None:
             raise ImportError("paramiko is required to talk to CoCon")
         if exec_mode not in EXEC_MODES:
@@ -121,12 +130,19 @@ class CoconClient(object):
         self.exec_mode = exec_mode
         self.locked_retries = int(locked_retries)
         self.locked_delay = locked_delay
-        self.warnings = []
+        self.capabilities = capabilities if capabilities is not None else CoconCapabilities()
         self.commands_sent = 0
         self.connections_opened = 0
         self._transport = None
+        self._channels_served = 0
         self._shell = None
-        self._channels_refused = exec_mode == "connection_per_command"
+        self._slowest_answer = 0.0
+        self._trusted_key = None
+
+    @property
+    def warnings(self):
+        """Warnings gathered so far by every client sharing these capabilities (not consumed)."""
+        return self.capabilities.pending_warnings()
 
     # -- context manager -------------------------------------------------------------------
     def __enter__(self):
@@ -143,15 +159,25 @@ class CoconClient(object):
                 pass
             self._shell.close()
             self._shell = None
+        self._drop_transport()
+
+    def _drop_transport(self):
         if self._transport is not None:
             self._transport.close()
             self._transport = None
+        self._channels_served = 0
+
+    @property
+    def per_command(self):
+        """True when every command goes on a connection of its own (chosen, or after a fallback)."""
+        return self.exec_mode == "connection_per_command" or (
+            self.exec_mode == "auto" and self.capabilities.exec_channels_per_connection == "one")
 
     @property
     def mode_used(self):
         if self.exec_mode == "shell":
             return "shell"
-        return "connection_per_command" if self._channels_refused else "channels"
+        return "connection_per_command" if self.per_command else "channels"
 
     # -- connecting ------------------------------------------------------------------------
     def _where(self):
@@ -186,6 +212,8 @@ class CoconClient(object):
         return transport
 
     def _verify_host_key(self, key):
+        if self._trusted_key is not None and self._trusted_key.asbytes() == key.asbytes():
+            return  # checked against known_hosts on this client's first connection
         name = known_hosts_name(self.host, self.port)
         fingerprint = fingerprint_sha256(key)
         recorded = None
@@ -195,6 +223,7 @@ class CoconClient(object):
             recorded = host_keys.lookup(name)
         if recorded:
             if recorded.get(key.get_name()) == key:
+                self._trusted_key = key
                 return
             raise CoconHostKeyError(
                 "the host key of %s has CHANGED (it now offers %s %s, which differs from the key recorded in %s). "
@@ -208,8 +237,9 @@ class CoconClient(object):
                 % (self._where(), key.get_name(), fingerprint, self.known_hosts or "any known_hosts file",
                    self.port, self.host, self.known_hosts))
         self._record_host_key(name, key)
-        self.warnings.append("recorded the new host key of %s (%s %s) in %s"
-                             % (self._where(), key.get_name(), fingerprint, self.known_hosts))
+        self._trusted_key = key
+        self.capabilities.warn("recorded the new host key of %s (%s %s) in %s"
+                               % (self._where(), key.get_name(), fingerprint, self.known_hosts))
 
     def _record_host_key(self, name, key):
         if not self.known_hosts:
@@ -223,8 +253,13 @@ class CoconClient(object):
             handle.write("%s %s %s\n" % (name, key.get_name(), key.get_base64()))
 
     def connect(self):
-        if self._transport is None or not self._transport.is_active():
-            self._transport = self._open_transport()
+        """Log in now (checks the host key); with one connection per command, log in once and leave."""
+        if self.exec_mode == "shell" or not self.per_command:
+            if self._transport is None or not self._transport.is_active():
+                self._transport = self._open_transport()
+                self._channels_served = 0
+        elif not self.connections_opened:
+            self._open_transport().close()
         return self
 
     # -- running commands --------------------------------------------------------------------
@@ -236,19 +271,21 @@ class CoconClient(object):
         attempt = 0
         while True:
             output = self._send(command)
-            if not is_locked(output):
+            error = error_for_answer(command, output)
+            if not isinstance(error, CoconLockedError):
                 break
             attempt += 1
             if attempt > self.locked_retries:
                 raise CoconLockedError(
                     "CoCon kept answering 'temporary locked' to %r after %d retries: %s"
-                    % (command, self.locked_retries, find_failure(output) or output.strip()), command, output)
+                    % (command, self.locked_retries, error.words), command, output, error.words)
             low, high = self.locked_delay
             time.sleep(random.uniform(low, high) * min(attempt, 3))
-        failure = find_failure(output)
-        if failure:
-            raise CoconCommandError("CoCon refused %r: %s" % (command, failure), command, output)
-        return CoconResult(command, output)
+        result = CoconResult(command, output)
+        self.capabilities.saw_footer(result.footer)
+        if error is not None:
+            raise error
+        return result
 
     def _send(self, command):
         if "\n" in command or "\r" in command:
@@ -256,58 +293,135 @@ class CoconClient(object):
         self.commands_sent += 1
         if self.exec_mode == "shell":
             return self._send_shell(command)
-        if self._channels_refused:
+        if self.per_command:
+            self._drop_transport()  # left over from before a fallback
             return self._send_on_new_connection(command)
-        if self._transport is None or not self._transport.is_active():
-            if self._transport is not None:
-                raise CoconConnectionError("the connection to %s was dropped before %r" % (self._where(), command),
-                                           command)
+        if self._transport is None:
             self._transport = self._open_transport(command)
-        return self._exec(self._transport, command, may_refuse=self.exec_mode == "auto")
-
-    def _exec(self, transport, command, may_refuse=False):
+            self._channels_served = 0
+        elif not self._transport.is_active():
+            raise CoconConnectionError("the connection to %s was dropped before %r" % (self._where(), command),
+                                       command)
+        if self._channels_served and self.exec_mode == "auto" \
+                and self.capabilities.exec_channels_per_connection is None:
+            self._probe_second_channel()
+            if self.per_command:
+                return self._send_on_new_connection(command)
         try:
-            channel = transport.open_session(timeout=self.timeout)
+            output = self._exec(self._transport, command)
+        except CoconChannelError as exc:
+            if self.exec_mode != "auto":
+                raise
+            self._fall_back(exc.how)
+            return self._send_on_new_connection(command)  # it never ran
+        self._channels_served += 1
+        return output
+
+    def _probe_second_channel(self):
+        """Ask a harmless read on a second channel of this connection, with a short timeout."""
+        with self.capabilities.channel_probe_lock:
+            if self.capabilities.exec_channels_per_connection is not None:
+                return
+            timeout = min(self.timeout, max(CHANNEL_PROBE_TIMEOUT_MIN,
+                                            CHANNEL_PROBE_TIMEOUT_FACTOR * self._slowest_answer))
+            self.commands_sent += 1
+            try:
+                self._exec(self._transport, CHANNEL_PROBE_COMMAND, timeout)
+            except CoconChannelError as exc:
+                how = exc.how
+            except CoconTimeoutError:
+                how = "left a second exec channel unanswered for %.1fs" % timeout
+            else:
+                self._channels_served += 1
+                self.capabilities.learn("exec_channels_per_connection", "many")
+                return
+            self._fall_back(how)
+
+    def _fall_back(self, how):
+        self.capabilities.learn(
+            "exec_channels_per_connection", "one",
+            "%s %s on a connection that had answered before; continued with one SSH connection per command "
+            "(set cocon_exec_mode=connection_per_command to start that way)" % (self._where(), how))
+        self._drop_transport()
+
+    def _exec(self, transport, command, timeout=None):
+        """Run ``command`` on a new exec channel of ``transport``; return everything it printed."""
+        timeout = timeout or self.timeout
+        started = time.time()
+        try:
+            channel = transport.open_session(timeout=timeout)
         except paramiko.ChannelException as exc:
-            if not may_refuse:
-                raise CoconConnectionError("%s refused a session channel for %r: %s" % (self._where(), command, exc),
-                                           command)
-            self._channels_refused = True
-            self.warnings.append("%s refused a second exec channel on one connection; "
-                                 "continued with one connection per command" % self._where())
-            transport.close()
-            self._transport = None
-            return self._send_on_new_connection(command)
+            raise CoconChannelError("%s refused an exec channel for %r: %s" % (self._where(), command, exc),
+                                    command, how="refused a second exec channel")
         except (paramiko.SSHException, EOFError, OSError) as exc:
+            if transport.is_active():
+                raise CoconChannelError("%s did not open an exec channel for %r within %ss"
+                                        % (self._where(), command, timeout), command,
+                                        how="did not open a second exec channel within %ss" % timeout)
             raise CoconConnectionError("the connection to %s was dropped before %r: %s"
                                        % (self._where(), command, exc or type(exc).__name__), command)
-        with channel:
-            channel.settimeout(self.timeout)
-            channel.set_combine_stderr(True)
+        expired = []
+
+        def expire():
+            expired.append(True)
             try:
-                channel.exec_command(command)
-                output = self._read_until_closed(channel, command)
-            except socket.timeout:
-                raise CoconTimeoutError("CoCon did not answer %r within %ss" % (command, self.timeout), command)
-            except (paramiko.SSHException, EOFError, OSError) as exc:
-                raise CoconConnectionError("the connection to %s was dropped while running %r: %s"
-                                           % (self._where(), command, exc or type(exc).__name__), command)
-            # Every CoCon answer ends with its footer; no footer and no exit status means the
-            # connection went away mid-command (paramiko reports -1 then).
-            if channel.exit_status == -1 and parse_footer(output)[1] is None:
-                raise CoconConnectionError("the connection to %s was dropped while running %r"
+                channel.close()
+            except (paramiko.SSHException, EOFError, OSError):
+                pass  # the connection is gone already; the reader sees that
+
+        # paramiko waits for the answer to an exec request without a timeout of its own.
+        watchdog = threading.Timer(timeout, expire)
+        watchdog.daemon = True
+        with channel:
+            channel.settimeout(timeout)
+            channel.set_combine_stderr(True)
+            watchdog.start()
+            try:
+                try:
+                    channel.exec_command(command)
+                    output = self._read_until_closed(channel, started + timeout)
+                except socket.timeout:
+                    expired.append(True)
+                except (paramiko.SSHException, EOFError, OSError) as exc:
+                    if not expired:
+                        if transport.is_active():
+                            raise CoconChannelError("%s closed the exec channel for %r without an answer"
+                                                    % (self._where(), command), command,
+                                                    how="closed a second exec channel without an answer")
+                        raise CoconConnectionError("the connection to %s was dropped while running %r: %s"
+                                                   % (self._where(), command, exc or type(exc).__name__), command)
+                if expired:
+                    raise CoconTimeoutError("CoCon did not answer %r within %ss" % (command, timeout), command)
+                # CoCon sends the exit status around the end of its output; wait for it (or the close).
+                channel.status_event.wait(max(0.0, started + timeout - time.time()))
+            finally:
+                watchdog.cancel()
+            answered = channel.exit_status_ready() and channel.exit_status != -1
+            if not answered and parse_footer(output)[1] is None:
+                if not transport.is_active():
+                    raise CoconConnectionError("the connection to %s was dropped while running %r"
+                                               % (self._where(), command), command, output)
+                if not output:
+                    raise CoconChannelError("%s closed the exec channel for %r without an answer"
+                                            % (self._where(), command), command,
+                                            how="closed a second exec channel without an answer")
+                raise CoconConnectionError("%s stopped answering %r half-way (no footer, no exit status)"
                                            % (self._where(), command), command, output)
+        self._slowest_answer = max(self._slowest_answer, time.time() - started)
         return output
 
     def _send_on_new_connection(self, command):
         transport = self._open_transport(command)
         try:
             return self._exec(transport, command)
+        except CoconChannelError as exc:
+            # The first channel of a fresh connection: not a question of several channels.
+            raise CoconConnectionError(str(exc), command, exc.output)
         finally:
             transport.close()
 
-    def _read_until_closed(self, channel, command):
-        deadline = time.time() + self.timeout
+    @staticmethod
+    def _read_until_closed(channel, deadline):
         chunks = []
         while True:
             if time.time() > deadline:

@@ -1,7 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: ecss.callapi contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every CoCon module shares: the connection options and turning them into a client."""
+"""What every CoCon module shares: the connection options, one run's connections, and exiting.
+
+A module's ``main()`` builds its argument spec and hands a logic function of the
+``cocon_*`` module_utils to :func:`run_cocon_module`.  The logic gets a :class:`CoconTask`
+(``read``, ``change``, ``pool``, ``check_mode``) and the module's parameters, returns the
+result dict or raises; everything a failed run must still report (``changed`` for what was
+done, ``commands`` sent, the ``capabilities`` used) is added here, once.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -11,24 +18,25 @@ import hashlib
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_capabilities import CoconCapabilities
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import (
     EXEC_MODES,
     HOST_KEY_POLICIES,
     PARAMIKO_IMPORT_ERROR,
     CoconClient,
-    CoconError,
 )
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_errors import CoconError
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_pool import MAX_CONNECTIONS, CoconPool
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_validation import (
     CoconInputError,
-    check_identifier,
     check_path,
     check_port,
 )
 
 
-def cocon_argument_spec():
+def cocon_argument_spec(**module_options):
     """Connection options of every module in the ``cocon`` action group (doc fragment ``ecss.callapi.cocon``)."""
-    return dict(
+    spec = dict(
         cocon_host=dict(type="str", default="127.0.0.1", fallback=(env_fallback, ["ECSS_COCON_HOST"])),
         # raw, checked by check_port: type=int would take Unicode digits ("８０２３") as a port.
         cocon_port=dict(type="raw", default=8023, fallback=(env_fallback, ["ECSS_COCON_PORT"])),
@@ -42,42 +50,117 @@ def cocon_argument_spec():
         cocon_exec_mode=dict(type="str", default="auto", choices=list(EXEC_MODES),
                              fallback=(env_fallback, ["ECSS_COCON_EXEC_MODE"])),
         cocon_locked_retries=dict(type="int", default=5),
+        cocon_capabilities=dict(type="dict"),
     )
+    spec.update(module_options)
+    return spec
 
 
-def cocon_client(module):
-    """A :class:`CoconClient` for the module's connection options (fails the module cleanly)."""
-    if PARAMIKO_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("paramiko"), exception=PARAMIKO_IMPORT_ERROR)
-    params = module.params
+def client_from_params(params, capabilities):
+    """A :class:`CoconClient` for the connection options; bad options raise CoconInputError."""
     if params["cocon_password"] is None:
-        module.fail_json(msg="cocon_password is required (or set the ECSS_COCON_PASSWORD environment variable)")
-    try:
-        port = check_port(params["cocon_port"], "cocon_port")
-        known_hosts = check_path(params["cocon_known_hosts"], "cocon_known_hosts")
-    except CoconInputError as exc:
-        module.fail_json(msg=str(exc))
+        raise CoconInputError("cocon_password is required (or set the ECSS_COCON_PASSWORD environment variable)")
+    port = check_port(params["cocon_port"], "cocon_port")
+    known_hosts = check_path(params["cocon_known_hosts"], "cocon_known_hosts")
     if params["cocon_timeout"] <= 0:
-        module.fail_json(msg="cocon_timeout must be a positive number of seconds")
+        raise CoconInputError("cocon_timeout must be a positive number of seconds")
     if not 0 <= params["cocon_locked_retries"] <= 50:
-        module.fail_json(msg="cocon_locked_retries must be from 0 to 50")
+        raise CoconInputError("cocon_locked_retries must be from 0 to 50")
     return CoconClient(
         host=params["cocon_host"], port=port, user=params["cocon_user"],
         password=params["cocon_password"], timeout=params["cocon_timeout"],
         known_hosts=known_hosts, host_key_policy=params["cocon_host_key_policy"],
         exec_mode=params["cocon_exec_mode"], locked_retries=params["cocon_locked_retries"],
+        capabilities=capabilities,
     )
 
 
-def validated(module, **checks):
-    """``validated(module, domain=("domain", value))`` -> {"domain": value}; fails the module on bad input."""
-    values = {}
+class TaskFailed(Exception):
+    """A logic function's failure with the result fields it must carry (``changed_aliases``...)."""
+
+    def __init__(self, msg, **result):
+        super(TaskFailed, self).__init__(msg)
+        self.result = result
+
+
+class CoconTask(object):
+    """One module run: its connection (more through :meth:`pool`), what the console was seen to
+    do (``capabilities``), the mutating commands sent (``commands``) and whether any took effect."""
+
+    def __init__(self, params, check_mode=False):
+        self.params = params
+        self.check_mode = check_mode
+        self.capabilities = CoconCapabilities.from_option(params.get("cocon_capabilities"))
+        self.client = self.new_client()
+        self.commands = []
+        self.changed = False
+        self._pools = []
+
+    def new_client(self):
+        return client_from_params(self.params, self.capabilities)
+
+    def close(self):
+        for pool in self._pools:
+            pool.close()
+        self.client.close()
+
+    def read(self, command):
+        """Run a command that only reads (sent in check mode too)."""
+        return self.client.run(command)
+
+    def change(self, command):
+        """Record a mutating command and, outside check mode, run it; ``changed`` once it worked."""
+        self.commands.append(command)
+        if self.check_mode:
+            return None
+        result = self.client.run(command)
+        self.changed = True
+        return result
+
+    def pool(self, size):
+        """A :class:`CoconPool` of up to ``size`` connections, this task's own connection first."""
+        if not 1 <= size <= MAX_CONNECTIONS:
+            raise CoconInputError("parallel_connections must be from 1 to %d, got %d" % (MAX_CONNECTIONS, size))
+        pool = CoconPool(self.client, self.new_client, size)
+        self._pools.append(pool)
+        return pool
+
+
+def run_cocon_module(module, logic):
+    """Run ``logic(task, params)`` and exit the module with its result (or its failure).
+
+    Every exit carries ``commands`` and ``capabilities``; a failure carries ``changed`` for
+    what took effect before it, and the failed command.  ``diff`` only when asked for.
+    """
+    if PARAMIKO_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("paramiko"), exception=PARAMIKO_IMPORT_ERROR)
     try:
-        for option, (kind, value) in checks.items():
-            values[option] = check_identifier(kind, value, option)
+        task = CoconTask(module.params, module.check_mode)
     except CoconInputError as exc:
         module.fail_json(msg=str(exc))
-    return values
+    failure = None
+    try:
+        result = logic(task, module.params)
+    except CoconInputError as exc:
+        failure = dict(msg=str(exc))
+    except TaskFailed as exc:
+        failure = dict(exc.result, msg=str(exc))
+    except CoconError as exc:
+        failure = dict(msg=str(exc), failed_command=exc.command)
+    finally:
+        task.close()
+        for warning in task.capabilities.take_warnings():
+            module.warn(warning)
+    common = dict(commands=task.commands, capabilities=task.capabilities.as_dict())
+    if failure is not None:
+        failure.setdefault("changed", task.changed)
+        failure.update(common)
+        module.fail_json(**failure)
+    result.setdefault("changed", task.changed)
+    result.update(common)
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)
 
 
 def key_fingerprint(api_key):
@@ -92,24 +175,3 @@ def mask_key(api_key):
     if not api_key:
         return None
     return api_key[:4] + "*" * 8 + api_key[-4:] if len(api_key) > 12 else "*" * len(api_key)
-
-
-def run_cocon_module(module, work):
-    """Connect, run ``work(client, commands)`` and exit the module with its result.
-
-    ``commands`` is the list ``work`` appends every mutating command to (or, in check mode,
-    every command it would have sent); it is returned on success and on failure.
-    """
-    commands = []
-    client = cocon_client(module)
-    try:
-        with client:
-            result = work(client, commands)
-    except CoconError as exc:
-        for warning in client.warnings:
-            module.warn(warning)
-        module.fail_json(msg=str(exc), commands=commands, failed_command=exc.command)
-    for warning in client.warnings:
-        module.warn(warning)
-    result["commands"] = commands
-    module.exit_json(**result)

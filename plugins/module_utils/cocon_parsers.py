@@ -15,12 +15,8 @@ __metaclass__ = type
 
 import re
 
-FAILURE_MARKERS = (
-    "There is no such command:",
-    "Command error:",
-    "Invalid command's arguments:",
-)
-LOCKED_MARKER = "temporary locked"
+# [seen] how a ".../set" command confirms its change.
+SET_CONFIRMED_MARKER = "successfully changed"
 
 _FOOTER_RE = re.compile(
     r"\[exec at: (?P<exec_at>[^,\]]+), exec time: (?P<exec_time_ms>\d+)\s*ms, nodes: (?P<nodes>[^\]]*)\]\s*$"
@@ -70,20 +66,9 @@ def parse_footer(text):
     return text[:match.start()].rstrip(), footer
 
 
-def find_failure(text):
-    """Return CoCon's own failure words (from the marker to the end of its line), or None."""
-    text = normalize_newlines(text)
-    for marker in FAILURE_MARKERS:
-        index = text.find(marker)
-        if index != -1:
-            line = text[index:].split("\n", 1)[0]
-            footer_at = line.find("[exec at:")
-            return (line[:footer_at] if footer_at != -1 else line).strip()
-    return None
-
-
-def is_locked(text):
-    return LOCKED_MARKER in text
+def set_confirmed(text):
+    """Whether a ``.../set`` answer says the change was made (only ever worth a warning when not)."""
+    return SET_CONFIRMED_MARKER in text
 
 
 def parse_box_table(text):
@@ -151,6 +136,15 @@ def parse_new_api_key(text):
     body, _footer = parse_footer(text)
     match = _API_KEY_RE.search(body)
     return match.group("key") if match else None
+
+
+def parse_domain_list(text):
+    """Domain names from ``/domain/list``: the first column of its table, or one name per line."""
+    body, _footer = parse_footer(text)
+    rows = parse_box_table(body)
+    if rows is not None:
+        return [value for value in (list(row.values())[0] for row in rows if row) if value]
+    return [line.strip() for line in body.split("\n") if line.strip() and " " not in line.strip()]
 
 
 def parse_integrations_list(text):
@@ -245,48 +239,81 @@ def _split_flag(token):
 
 
 _KEY_COLUMN_HINTS = ("parameter", "param", "name", "property", "field", "key")
+# "name: value" (or "name = value"); a name holds neither separator, a value may (IPv6, URIs).
+_NAME_VALUE_RE = re.compile(r"^\s*([^:=\s][^:=]*?)\s*[:=][ \t]*(.*?)\s*$")
+# Words of alias/info that name the alias and its interface, not a property.
+_ALIAS_KEYS = ("alias", "number")
+_INTERFACE_KEYS = ("interfacegroup", "ifacegroup", "group", "interface", "iface")
+
+
+def normalized(value):
+    """How two values compare: no surrounding or inner blanks, case-insensitive (``[a, b]`` == ``[a,b]``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return re.sub(r"\s+", "", str(value)).lower()
+
+
+def _name_value_lines(body):
+    """``[(name, value)]`` when every non-blank line of ``body`` is ``name: value``, else None."""
+    pairs = []
+    for line in body.split("\n"):
+        if not line.strip():
+            continue
+        match = _NAME_VALUE_RE.match(line)
+        if not match:
+            return None
+        pairs.append((match.group(1), match.group(2)))
+    return pairs or None
 
 
 def parse_parameters(text):
-    """A parameter -> value dict from an ``info`` command (e.g. ``/api/csta/info``).
+    """``(layout, {parameter: value})`` from an ``info`` command such as ``/api/csta/info``.
 
-    Accepts a box table (key column found by header name, value column named ``value``,
-    else the first and last columns) or plain ``name: value`` / ``name = value`` lines.
+    ``layout`` is ``table`` (a box table: key column found by header name, value column named
+    ``value``, else the first and last columns), ``lines`` (``name: value`` lines), ``empty``
+    (nothing but the footer) or ``unknown`` (anything else: nothing can be read from it).
     """
     body, _footer = parse_footer(text)
     rows = parse_box_table(body)
+    if rows is not None and not rows:
+        return "empty", {}
     if rows:
         names = list(rows[0].keys())
         key_column = next((n for n in names if _column_key(n) in _KEY_COLUMN_HINTS), names[0])
         value_column = next((n for n in names if _column_key(n) == "value"), names[-1])
-        return dict((row[key_column], row.get(value_column, "")) for row in rows if row.get(key_column))
-    parameters = {}
-    for line in body.split("\n"):
-        match = re.match(r"^\s*([A-Za-z_][\w\\.-]*)\s*[:=]\s*(.*?)\s*$", line)
-        if match:
-            parameters[match.group(1)] = match.group(2)
-    return parameters
+        return "table", dict((row[key_column], row.get(value_column, "")) for row in rows if row.get(key_column))
+    if not body.strip():
+        return "empty", {}
+    pairs = _name_value_lines(body)
+    if pairs is None:
+        return "unknown", {}
+    return "lines", dict(pairs)
 
 
 def parse_alias_info(text, default_alias=None):
-    """Properties per alias from ``alias/info`` (one alias or a range).
+    """``(layout, {alias: {property: value}})`` from ``alias/info`` (one alias or a range).
 
-    Returns ``{alias: {property: value}}``; an alias that exists with no property set maps to
-    ``{}``; an alias CoCon did not print is absent.  The real layout is not confirmed, so
-    this is lenient: a table with an ``Alias`` column, a table of property/value only
-    (attributed to ``default_alias``), or ``property: value`` lines.
+    An alias shown with no property set maps to ``{}``; an alias CoCon did not show is absent.
+    The real layout is not confirmed, so three are read: ``table`` (a box table with property and
+    value columns, and an ``Alias`` column unless one alias was asked: ``default_alias``),
+    ``lines`` (``Alias: N`` then ``name: value`` lines per alias, properties that are not set
+    left out) and ``empty`` (nothing shown).  Anything else is ``unknown`` and shows nothing.
     """
     body, _footer = parse_footer(text)
     rows = parse_box_table(body)
     aliases = {}
-    if rows:
-        names = list(rows[0].keys())
+    if rows is not None:
+        names = list(rows[0].keys()) if rows else []
         keyed = dict((_column_key(n), n) for n in names)
-        alias_column = keyed.get("alias")
+        alias_column = next((keyed[k] for k in _ALIAS_KEYS if k in keyed), None)
         property_column = keyed.get("property") or keyed.get("name") or keyed.get("parameter")
         value_column = keyed.get("value")
-        if property_column is None or value_column is None:
-            return aliases
+        if not rows:
+            return "empty", aliases
+        if property_column is None or value_column is None or (alias_column is None and default_alias is None):
+            return "unknown", aliases
         for row in rows:
             alias = row.get(alias_column) if alias_column else default_alias
             if not alias:
@@ -294,10 +321,20 @@ def parse_alias_info(text, default_alias=None):
             properties = aliases.setdefault(alias, {})
             if row.get(property_column):
                 properties[row[property_column]] = row.get(value_column, "")
-        return aliases
-    if default_alias is None or not body.strip():
-        return aliases
-    parameters = parse_parameters(body)
-    if parameters:
-        aliases[default_alias] = parameters
-    return aliases
+        return "table", aliases
+    if not body.strip():
+        return "empty", aliases
+    pairs = _name_value_lines(body)
+    if pairs is None:
+        return "unknown", aliases
+    alias = default_alias
+    for name, value in pairs:
+        key = _column_key(name)
+        if key in _ALIAS_KEYS:
+            alias = value
+            aliases.setdefault(alias, {})
+        elif key not in _INTERFACE_KEYS and alias is not None:
+            aliases.setdefault(alias, {})[name] = value
+    if not aliases:
+        return "unknown", aliases
+    return "lines", aliases

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import re
 import unicodedata
 
@@ -48,7 +49,13 @@ IDENTIFIER_RULES = {
     "csta_field": (
         r"[a-z][a-z0-9_]*",
         64, "lower-case letters, digits and '_'"),
+    # Checked further by ipaddress: a plain IPv4 or IPv6 address, no scope id ("%eth0").
+    "ip": (
+        r"[0-9A-Fa-f.:]+",
+        45, "a plain IPv4 or IPv6 address (no scope id)"),
 }
+# Kinds a YAML number may stand for without losing anything (a property value such as 5).
+NUMBER_KINDS = ("value",)
 
 RESERVED_DOMAIN_NAMES = ("undefined", "calendar", "properties")
 
@@ -68,11 +75,30 @@ def _describe(char):
     return "the character %r" % char
 
 
+def cocon_value(value):
+    """How CoCon prints (and takes) a value: ``true``/``false``, lists as ``[a,b]``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ",".join(cocon_value(item) for item in value)
+    text = str(value)
+    # A boolean that became text on the way (Jinja2 without native types prints "True").
+    return text.lower() if text.lower() in ("true", "false") else text
+
+
 def check_identifier(kind, value, option=None):
-    """Return ``value`` as text if it is a safe ``kind`` identifier, else raise CoconInputError."""
+    """Return ``value`` as text if it is a safe ``kind`` identifier, else raise CoconInputError.
+
+    Numbers, groups and interfaces are strings: a YAML integer or float is refused (an
+    unquoted ``0240473`` reaches the module as 82235, ``240473.0`` as a float).
+    """
     option = option or kind
     if value is None or isinstance(value, (dict, list, bool)):
         raise CoconInputError("%s must be a string, got %s" % (option, type(value).__name__))
+    if isinstance(value, (int, float)) and kind not in NUMBER_KINDS:
+        raise CoconInputError(
+            "%s must be a string, got the number %r: quote it as dialled (for example \"0240473\"); unquoted, "
+            "YAML turns 0240473 into 82235 and 240473.0 into a float" % (option, value))
     text = value if isinstance(value, str) else str(value)
     pattern, max_length, allowed = IDENTIFIER_RULES[kind]
     if not text:
@@ -84,6 +110,11 @@ def check_identifier(kind, value, option=None):
         reason = ("it contains %s" % _describe(bad)) if bad else "it is not well formed"
         raise CoconInputError("%s %r is not a valid %s: %s (allowed: %s)" % (
             option, text, kind.replace("_", " "), reason, allowed))
+    if kind == "ip":
+        try:
+            text = str(ipaddress.ip_address(text))
+        except ValueError:
+            raise CoconInputError("%s %r is not a valid ip: it is not a plain IPv4 or IPv6 address" % (option, text))
     if kind == "domain" and text.lower() in RESERVED_DOMAIN_NAMES:
         raise CoconInputError("%s %r is a name ECSS-10 reserves and cannot be a domain" % (option, text))
     if kind == "numbers":

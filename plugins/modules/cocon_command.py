@@ -17,7 +17,8 @@ description:
     so it always reports C(changed) (use C(changed_when) for read-only commands) and does not
     support check mode.
   - A command whose output carries a CoCon failure marker fails the task with CoCon's own words,
-    after the commands before it have run.
+    after the commands before it have run; the failed task then reports C(changed=true) when any
+    command before it ran, and RV(results) holds their output.
   - API keys found in the output (C(API key:) lines and the C(API Key) column of
     C(integrations/list)) are masked; use M(ecss.callapi.integration) or
     M(ecss.callapi.integration_info) to read keys.
@@ -25,13 +26,15 @@ author:
   - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
+  - ecss.callapi.attributes
+  - ecss.callapi.attributes.cocon
 attributes:
   check_mode:
     support: none
-    description: Refuses to run in check mode; CoCon commands cannot be simulated.
+    details:
+      - Refuses to run in check mode; CoCon commands cannot be simulated.
   diff_mode:
     support: none
-    description: No diff.
 options:
   commands:
     description:
@@ -66,8 +69,8 @@ commands:
   elements: str
   sample: ["/domain/list"]
 results:
-  description: One entry per command.
-  returned: success
+  description: One entry per command that ran (on failure, the ones before the failed command).
+  returned: always
   type: list
   elements: dict
   contains:
@@ -89,51 +92,25 @@ results:
       stdout: "..."
       stdout_lines: ["..."]
       footer: {exec_at: "16.02.2021 15:20:33", exec_time_ms: 25, nodes: "ds1@ecss1 v.3.14.7.585"}
+capabilities:
+  description: What the module found out about the console, as M(ecss.callapi.cocon_facts) returns it.
+  returned: always
+  type: dict
+  sample: {exec_channels_per_connection: many, number_ranges: false}
 """
-
-import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import (
-    cocon_argument_spec,
-    run_cocon_module,
-)
-
-_KEY_LINE_RE = re.compile(r"(API key:\s*)[A-Za-z0-9]{16,}", re.IGNORECASE)
-# A 64-character key in an integrations/list table cell.
-_KEY_CELL_RE = re.compile(u"(│\\s*)[A-Za-z0-9]{40,}(\\s*│)")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def mask_keys(text):
-    text = _KEY_LINE_RE.sub(r"\1********", text)
-    return _KEY_CELL_RE.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import cocon_argument_spec, run_cocon_module
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_raw import run_commands
 
 
 def main():
-    argument_spec = cocon_argument_spec()
-    argument_spec.update(
-        commands=dict(type="list", elements="str", required=True),
+    module = AnsibleModule(
+        argument_spec=cocon_argument_spec(commands=dict(type="list", elements="str", required=True)),
+        supports_check_mode=False,
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=False)
-    commands = module.params["commands"]
-    for command in commands:
-        if not command.strip() or _CONTROL_RE.search(command):
-            module.fail_json(msg="command %r is empty or holds a newline or control character; "
-                                 "give one CoCon command per list item" % command)
-
-    def work(client, sent):
-        results = []
-        for command in commands:
-            sent.append(command)
-            result = client.run(command)
-            stdout = mask_keys(result.body)
-            results.append(dict(command=command, stdout=stdout, stdout_lines=stdout.splitlines(),
-                                footer=result.footer))
-        return dict(changed=True, results=results)
-
-    run_cocon_module(module, work)
+    run_cocon_module(module, run_commands)
 
 
 if __name__ == "__main__":

@@ -25,13 +25,16 @@ author:
   - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
+  - ecss.callapi.attributes
+  - ecss.callapi.attributes.state
+  - ecss.callapi.attributes.cocon
 attributes:
   check_mode:
-    support: full
-    description: Only C(integrations/list) is sent. A new integration's key cannot be known, so RV(api_key) is null.
+    details:
+      - A new integration's key cannot be known in check mode, so RV(api_key) is null.
   diff_mode:
-    support: full
-    description: Shows presence, type and the key's fingerprint before and after, never the key.
+    details:
+      - Shows presence, type and the key's fingerprint before and after, never the key.
 options:
   domain:
     description: ECSS-10 domain (virtual PBX) name, for example C(biysk.local).
@@ -64,6 +67,15 @@ options:
     description:
       - Replace the key of an existing integration with a new one.
       - Every run with O(rotate=true) issues a new key, so it always reports C(changed).
+    type: bool
+    default: false
+  force:
+    description:
+      - With O(state=absent), a client id that the domain does not hold while it holds other
+        integrations is taken for a typo and the task fails, naming the client ids that exist.
+      - V(true) accepts it instead (for example when the integration is known to be removed
+        already); the task then warns, names the existing client ids and changes nothing.
+      - Without other integrations in the domain an absent client id is simply already removed.
     type: bool
     default: false
 """
@@ -99,6 +111,13 @@ EXAMPLES = r"""
     domain: biysk.local
     client_id: tester
     state: absent
+
+- name: Remove it even if the domain holds other integrations and this one is gone already
+  ecss.callapi.integration:
+    domain: biysk.local
+    client_id: tester
+    state: absent
+    force: true
 """
 
 RETURN = r"""
@@ -130,133 +149,33 @@ commands:
   type: list
   elements: str
   sample: ["/domain/biysk.local/integrations/add amocrm"]
+capabilities:
+  description: What the module found out about the console, as M(ecss.callapi.cocon_facts) returns it.
+  returned: always
+  type: dict
+  sample: {exec_channels_per_connection: many, number_ranges: false}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconCommandError
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import (
-    cocon_argument_spec,
-    key_fingerprint,
-    run_cocon_module,
-    validated,
-)
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_parsers import (
-    parse_integrations_list,
-    parse_new_api_key,
-)
-
-
-def integration_state(row):
-    if row is None:
-        return dict(present=False)
-    state = dict(present=True, api_key_fingerprint=key_fingerprint(row.get("api_key")))
-    if row.get("type"):
-        state["type"] = row["type"]
-    return state
-
-
-def add_command(domain, client_id, integration_type, numbers):
-    command = "/domain/%s/integrations/add %s" % (domain, client_id)
-    if integration_type == "widget":
-        command += " --widget"
-    elif integration_type == "service":
-        command += " --service" + (" --numbers %s" % numbers if numbers else "")
-    return command
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_integration import ensure_integration
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import cocon_argument_spec, run_cocon_module
 
 
 def main():
-    argument_spec = cocon_argument_spec()
-    argument_spec.update(
-        domain=dict(type="str", required=True),
-        client_id=dict(type="str", required=True),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        type=dict(type="str", choices=["widget", "service"]),
-        numbers=dict(type="str"),
-        rotate=dict(type="bool", default=False),
+    module = AnsibleModule(
+        argument_spec=cocon_argument_spec(
+            domain=dict(type="str", required=True),
+            client_id=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            type=dict(type="str", choices=["widget", "service"]),
+            numbers=dict(type="str"),
+            rotate=dict(type="bool", default=False),
+            force=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    checks = dict(domain=("domain", params["domain"]), client_id=("client_id", params["client_id"]))
-    if params["numbers"] is not None:
-        if params["type"] != "service":
-            module.fail_json(msg="numbers only applies to type=service")
-        checks["numbers"] = ("numbers", params["numbers"])
-    values = validated(module, **checks)
-    domain, client_id = values["domain"], values["client_id"]
-    wanted_type, numbers = params["type"], values.get("numbers")
-
-    def work(client, commands):
-        base = "/domain/%s/integrations" % domain
-        rows = parse_integrations_list(client.run(base + "/list").output)
-        row = next((r for r in rows if r["client_id"] == client_id), None)
-        before = integration_state(row)
-        api_key = row.get("api_key") if row else None
-        changed = False
-
-        if params["state"] == "absent":
-            if row is not None:
-                commands.append("%s/remove %s" % (base, client_id))
-                changed = True
-            api_key = None
-        elif row is None:
-            commands.append(add_command(domain, client_id, wanted_type, numbers))
-            changed = True
-            api_key = None
-        else:
-            if wanted_type and row.get("type") and row["type"] != wanted_type:
-                module.fail_json(msg="integration %r in %s is of type %s, not %s. Changing the type means removing "
-                                     "and adding it again, which issues a new key: run with state=absent first "
-                                     "if that is intended." % (client_id, domain, row["type"], wanted_type))
-            if numbers and row.get("numbers") and row["numbers"] != numbers:
-                module.fail_json(msg="integration %r in %s serves numbers %s, not %s; remove it first (state=absent) "
-                                     "to recreate it" % (client_id, domain, row["numbers"], numbers))
-            if params["rotate"]:
-                commands.append("%s/replace %s" % (base, client_id))
-                changed = True
-                api_key = None
-            elif not api_key:
-                module.warn("integrations/list shows no key for %r; api_key is unknown" % client_id)
-
-        if changed and not module.check_mode:
-            try:
-                output = client.run(commands[-1]).output
-            except CoconCommandError as refused:
-                # Another session (a parallel run) may have added or removed it since our list.
-                try:
-                    rows = parse_integrations_list(client.run(base + "/list").output)
-                except CoconCommandError:
-                    raise refused
-                row = next((r for r in rows if r["client_id"] == client_id), None)
-                raced = row is None if params["state"] == "absent" else (row is not None and not params["rotate"])
-                if not raced:
-                    raise refused
-                module.warn("%r for %s in %s was done by another session meanwhile; adopted its result"
-                            % (commands.pop(), client_id, domain))
-                changed = False
-                api_key = row.get("api_key") if row else None
-            else:
-                if params["state"] == "present":
-                    api_key = parse_new_api_key(output)
-                    if not api_key:
-                        raise CoconCommandError("CoCon printed no API key after %r" % commands[-1], commands[-1])
-
-        after = dict(present=params["state"] == "present")
-        if after["present"]:
-            after["api_key_fingerprint"] = key_fingerprint(api_key) if api_key else (
-                "(new key)" if changed else before.get("api_key_fingerprint"))
-            if wanted_type or row and row.get("type"):
-                after["type"] = wanted_type or row.get("type")
-        return dict(
-            changed=changed,
-            domain=domain,
-            client_id=client_id,
-            api_key=api_key,
-            api_key_fingerprint=key_fingerprint(api_key),
-            diff=dict(before=before, after=after),
-        )
-
-    run_cocon_module(module, work)
+    run_cocon_module(module, ensure_integration)
 
 
 if __name__ == "__main__":

@@ -19,13 +19,9 @@ author:
   - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports nothing to diff.
+  - ecss.callapi.attributes
+  - ecss.callapi.attributes.info
+  - ecss.callapi.attributes.cocon
 options:
   domain:
     description: ECSS-10 domain (virtual PBX) name.
@@ -82,38 +78,28 @@ commands:
   type: list
   elements: str
   sample: []
+capabilities:
+  description: What the module found out about the console, as M(ecss.callapi.cocon_facts) returns it.
+  returned: always
+  type: dict
+  sample: {exec_channels_per_connection: null, number_ranges: false}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import (
-    cocon_argument_spec,
-    key_fingerprint,
-    run_cocon_module,
-    validated,
-)
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_parsers import parse_integrations_list
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_integration import integration_info
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import cocon_argument_spec, run_cocon_module
 
 
 def main():
-    argument_spec = cocon_argument_spec()
-    argument_spec.update(
-        domain=dict(type="str", required=True),
-        reveal_keys=dict(type="bool", default=False),
+    module = AnsibleModule(
+        argument_spec=cocon_argument_spec(
+            domain=dict(type="str", required=True),
+            reveal_keys=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    domain = validated(module, domain=("domain", module.params["domain"]))["domain"]
-
-    def work(client, commands):
-        integrations = []
-        for row in parse_integrations_list(client.run("/domain/%s/integrations/list" % domain).output):
-            entry = dict(row, api_key_fingerprint=key_fingerprint(row.get("api_key")))
-            if not module.params["reveal_keys"]:
-                entry.pop("api_key")
-            integrations.append(entry)
-        return dict(changed=False, integrations=integrations)
-
-    run_cocon_module(module, work)
+    run_cocon_module(module, integration_info)
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 
     make benchmark            # or: bash scripts/benchmark.sh [--latency-ms 25] [--markdown FILE]
 
-Prints one table: wall time, CoCon commands received and SSH connections that carried them
-(both from the simulator's own command log, so the client cannot flatter itself) for the
-scenarios of issue #5, then each target with its verdict. Every number is measured in this
-run; the only derived figure is the extrapolation of the per-alias loop, which says so.
+Prints two tables: the scenarios of issue #5, then one row per simulator dialect of
+DIALECTS.md with number ranges NOT supported (each dialect that says nothing about ranges is
+combined with ranges_literal, the console that takes a range as one literal alias), each an
+alias_property task on --aliases aliases, first run and no-op re-run. Wall time, CoCon commands
+received and SSH connections that carried them come from the simulator's own command log, so
+the client cannot flatter itself. Then each target with its verdict. Every number is measured
+in this run; the only derived figure is the extrapolation of the per-alias loop, which says so.
 """
 
 import argparse
@@ -25,6 +28,7 @@ PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks"
 sys.path.insert(0, TESTS_DIR)
 sys.path.insert(0, os.path.join(ROOT, ".build", "collections"))
 
+from cocon_simulator.dialects import DIALECTS, resolve  # noqa: E402
 from cocon_simulator.harness import Simulator  # noqa: E402
 
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconClient  # noqa: E402
@@ -96,9 +100,10 @@ def run_playbook(playbook, simulator, workdir, extra_vars, inventory="localhost,
     return completed
 
 
-def one_task_rows(latency_ms, count, workdir, use_ranges, parallel, label):
+def one_task_rows(latency_ms, count, workdir, use_ranges, parallel, label, dialect=None):
     domain = "bench.local"
-    with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-ranges-%s" % str(use_ranges).lower()),
+    name = "sim-%s" % (dialect or "ranges-%s" % str(use_ranges).lower()).replace(",", "-")
+    with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, name), dialect=dialect,
                    initial_state={"domains": {domain: domain_state(count)}}) as simulator:
         extra = dict(bench_domain=domain, bench_group=GROUP, bench_aliases=numbers(count),
                      bench_use_ranges=use_ranges)
@@ -116,6 +121,32 @@ def one_task_rows(latency_ms, count, workdir, use_ranges, parallel, label):
             run_playbook(playbook, simulator, workdir, extra, expect_changed=False)
         rows.append(Row("%s, no-op re-run (%s)" % (count, label), again.seconds, again.commands, again.connections))
         return rows
+
+
+def without_ranges(name):
+    """The dialect as benchmarked: ranges not supported, unless the dialect already says how ranges go."""
+    return name if resolve(name).ranges != "expand" else "%s,ranges_literal" % name
+
+
+def dialect_rows(latency_ms, count, workdir, parallel, names):
+    rows = []
+    for name in names:
+        spec = without_ranges(name)
+        first, again = one_task_rows(latency_ms, count, workdir, True, parallel, spec, dialect=spec)
+        rows.append((name, spec, first, again))
+    return rows
+
+
+def dialect_table(rows, first_target, noop_target):
+    lines = ["| dialect | run as | first run (s) | commands | connections | no-op re-run (s) | commands | connections "
+             "| within %g s / %g s |" % (first_target, noop_target),
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
+    for name, spec, first, again in rows:
+        met = first.seconds <= first_target and again.seconds <= noop_target
+        lines.append("| %s | %s | %.1f | %d | %d | %.1f | %d | %d | %s |" % (
+            name, spec, first.seconds, first.commands, first.connections, again.seconds, again.commands,
+            again.connections, "yes" if met else "NO"))
+    return "\n".join(lines)
 
 
 def naive_row(latency_ms, count, workdir):
@@ -211,6 +242,20 @@ def site_rows(latency_ms, workdir, domain_count=3, per_domain=50):
             Row("bare one-task playbook, same inventory (floor)", floor.seconds, floor.commands, floor.connections)]
 
 
+class _DialectsOnly(Exception):
+    """--skip-scenarios: stop after the per-dialect rows."""
+
+
+def dialect_verdicts(dialects, first_target=20, noop_target=12):
+    checks = []
+    for name, spec, first, again in dialects:
+        checks.append(("%s (%s): first run within %g s, no-op within %g s" % (name, spec, first_target, noop_target),
+                       first.seconds <= first_target and again.seconds <= noop_target,
+                       "%.1f s / %.1f s" % (first.seconds, again.seconds)))
+    return ["- %s: %s (%s)" % (name, "met" if ok else "MISSED", value) for name, ok, value in checks], all(
+        ok for _name, ok, _value in checks)
+
+
 def machine():
     cpu = platform.processor() or "unknown CPU"
     try:
@@ -234,7 +279,7 @@ def table(rows):
     return "\n".join(lines)
 
 
-def verdicts(by_key):
+def verdicts(by_key, dialects=(), first_target=20, noop_target=12):
     first, noop, naive, site_noop = by_key["first"], by_key["noop"], by_key["naive"], by_key["site_noop"]
     checks = [
         ("(1) first run under 40 s", first.seconds < 40, "%.1f s" % first.seconds),
@@ -243,12 +288,11 @@ def verdicts(by_key):
          "%.1fx" % (naive.seconds / first.seconds)),
         ("no-op site.yml within 15 s", site_noop.seconds <= 15, "%.1f s" % site_noop.seconds),
     ]
-    if "first_confirmed" in by_key:
-        confirmed = by_key["first_confirmed"]
-        checks.append(("(1) without ranges (confirmed commands only) under 40 s", confirmed.seconds < 40,
-                       "%.1f s" % confirmed.seconds))
-        checks.append(("(2) without ranges under 30 s", by_key["noop_confirmed"].seconds < 30,
-                       "%.1f s" % by_key["noop_confirmed"].seconds))
+    for name, spec, dialect_first, dialect_noop in dialects:
+        checks.append(("%s without ranges (%s): first run within %g s" % (name, spec, first_target),
+                       dialect_first.seconds <= first_target, "%.1f s" % dialect_first.seconds))
+        checks.append(("%s without ranges (%s): no-op re-run within %g s" % (name, spec, noop_target),
+                       dialect_noop.seconds <= noop_target, "%.1f s" % dialect_noop.seconds))
     return ["- %s: %s (%s)" % (name, "met" if ok else "MISSED", value) for name, ok, value in checks], all(
         ok for _name, ok, _value in checks)
 
@@ -261,7 +305,11 @@ def main(argv=None):
                         help="aliases the per-alias loop really runs (the rest is extrapolated)")
     parser.add_argument("--naive-aliases", type=int, default=None, help="default: --aliases")
     parser.add_argument("--parallel", type=int, default=None,
-                        help="parallel_connections for the runs without ranges (default: the module's default)")
+                        help="parallel_connections of the dialect runs (default: the module's default)")
+    parser.add_argument("--dialects", default=",".join(sorted(DIALECTS)),
+                        help="comma-separated dialects for the per-dialect table (default: all)")
+    parser.add_argument("--skip-scenarios", action="store_true",
+                        help="only the per-dialect table (no naive, loop and site.yml rows)")
     parser.add_argument("--markdown", help="also write the table and verdicts to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args(argv)
@@ -272,12 +320,12 @@ def main(argv=None):
     rows = []
     try:
         by_key = {}
-        rows += one_task_rows(args.latency_ms, args.aliases, workdir, True, None, "default: ranges")
+        rows += one_task_rows(args.latency_ms, args.aliases, workdir, True, None, "reference: ranges proven")
         by_key["first"], by_key["noop"] = rows
-        confirmed = one_task_rows(args.latency_ms, args.aliases, workdir, False, args.parallel,
-                                  "use_ranges=false")
-        by_key["first_confirmed"], by_key["noop_confirmed"] = confirmed
-        rows += confirmed
+        dialects = dialect_rows(args.latency_ms, args.aliases, workdir, args.parallel,
+                                [name for name in args.dialects.split(",") if name])
+        if args.skip_scenarios:
+            raise _DialectsOnly()
         naive_count = args.naive_aliases or args.aliases
         naive = naive_row(args.latency_ms, naive_count, workdir)
         if naive_count != args.aliases:
@@ -291,6 +339,8 @@ def main(argv=None):
         site = site_rows(args.latency_ms, workdir)
         by_key["site_noop"] = site[1]
         rows += site
+    except _DialectsOnly:
+        pass
     except BaseException:
         if rows:
             print("Measured before the failure:\n" + table(rows), file=sys.stderr)
@@ -298,7 +348,10 @@ def main(argv=None):
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    lines, all_met = verdicts(by_key)
+    if args.skip_scenarios:
+        lines, all_met = dialect_verdicts(dialects)
+    else:
+        lines, all_met = verdicts(by_key, dialects)
     report = "\n".join([
         "Command: make benchmark (scripts/benchmark.sh%s)" % (" " + " ".join(argv or sys.argv[1:])).rstrip(),
         "Simulator latency: %d ms per command" % args.latency_ms,
@@ -306,6 +359,11 @@ def main(argv=None):
         "Total benchmark time: %.0f s" % (time.monotonic() - started),
         "",
         table(rows),
+        "",
+        "One alias_property task on %d aliases, number ranges not supported, per dialect "
+        "(parallel_connections: %s):" % (args.aliases, args.parallel or "module default"),
+        "",
+        dialect_table(dialects, 20, 12),
         "",
         "Targets:",
     ] + lines)

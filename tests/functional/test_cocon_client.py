@@ -153,6 +153,28 @@ def test_refused_second_channel_falls_back_to_a_connection_per_command(make_simu
         assert client.connections_opened == 4
 
 
+@pytest.mark.parametrize("dialect", ["one_channel_refused", "one_channel_closed", "one_channel_hung"])
+def test_a_second_channel_that_is_not_served_means_a_connection_per_command(make_simulator, dialect):
+    simulator = make_simulator(dialect=dialect)
+    commands = ["/api/csta/info", "/api/csta/set enabled true", "/api/csta/info"]
+    started = time.monotonic()
+    with client_for(simulator, timeout=20) as client:
+        answers = [client.run(command) for command in commands]
+        assert client.mode_used == "connection_per_command"
+        assert client.capabilities.exec_channels_per_connection == "one"
+        warnings = client.capabilities.take_warnings()
+    elapsed = time.monotonic() - started
+    assert answers[2].body.count("true") >= 2 and len(warnings) == 1, warnings
+    records = simulator.command_records()
+    # Every command ran exactly once; only the harmless probe met the bad channel.
+    assert [r["command"] for r in records if r["outcome"] == "executed"] == commands
+    assert [r["command"] for r in records if r["outcome"] != "executed"] == (
+        [] if dialect == "one_channel_refused" else ["/domain/list"])
+    assert simulator.state()["csta"]["enabled"] is True
+    # A hung channel costs the short probe timeout, not cocon_timeout (20 s here).
+    assert elapsed < (12 if dialect == "one_channel_hung" else 8), elapsed
+
+
 def test_channels_mode_without_fallback_fails(make_simulator):
     simulator = make_simulator(dialect="one_channel_refused")
     with client_for(simulator, exec_mode="channels") as client:

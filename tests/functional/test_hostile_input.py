@@ -91,14 +91,20 @@ def test_hostile_values_through_ansible_playbook(simulator, tmp_path):
             + [{"numbers": v} for v in ("24010{1-0}", "24010{0-10}", "1 2")]),
         "alias_cases": (
             [{"alias_entry": v} for v in sample[12:18]] + [{"group": v} for v in sample[18:21]]
-            + [{"property": "api\\\\call"}, {"value": "true;false"}, {"alias_entry": {"alias": "240473", "evil": "x"}}]),
+            + [{"property": "api\\\\call"}, {"value": "true;false"}, {"alias_entry": {"alias": "240473", "evil": "x"}}]
+            # YAML numbers: 0240473 unquoted arrives as 82235, 240473.0 as a float.
+            + [{"alias_entry": 82235}, {"alias_entry": 240473.0}, {"alias_entry": {"alias": 240473}}]),
         "domains": domains,
-        "csta_cases": [{"tcp_port": "4721; exit"}, {"tcp_ip": "0.0.0.0\n"}, {"bad field": 1}, {"enabled": False}],
+        "csta_cases": [{"tcp_port": "4721; exit"}, {"tcp_ip": "0.0.0.0\n"}, {"bad field": 1}, {"enabled": False},
+                       {"tcp_ip": "fe80::1%x --force"}, {"ssl_ip": "fe80::1%eth0"}, {"tcp_ip": u"１0.0.0.1"}],
         "result_file": str(tmp_path / "messages.json")})
     assert run.rc == 0, run
     assert simulator.commands() == [], "hostile input reached CoCon"
     messages = json.loads((tmp_path / "messages.json").read_text())
-    assert len(messages) >= 30
+    assert len(messages) >= 36
+    numbers = [m for m in messages if "got the number" in m]
+    assert len(numbers) == 3 and all("quote it" in m for m in numbers), numbers
+    assert len([m for m in messages if m.startswith("parameters.tcp_ip") or m.startswith("parameters.ssl_ip")]) == 4
     for message in messages:
         assert message and any(word in message for word in (
             "is not a valid", "must not be empty", "characters long", "reserves", "bad range", "unknown key",

@@ -125,49 +125,92 @@ def test_alias_set_not_a_report():
 
 
 def test_csta_parameters():
-    params = parsers.parse_parameters(fixture("api_csta_info.guess.txt"))
+    layout, params = parsers.parse_parameters(fixture("api_csta_info.guess.txt"))
+    assert layout == "table"
     assert params == {"enabled": "false", "auth": "[]", "tcp_ip": "0.0.0.0", "tcp_port": "4721",
                       "ssl_ip": "0.0.0.0", "ssl_port": "4722", "use_ssl": "true", "use_tcp": "true"}
 
 
+@pytest.mark.parametrize("name", ["api_csta_info.lines.txt", "api_csta_info.flat.crlf.txt"])
+def test_csta_parameters_in_other_layouts(name):
+    layout, params = parsers.parse_parameters(fixture(name))
+    assert layout == ("lines" if "lines" in name else "table")
+    assert params["enabled"] == "false" and params["tcp_port"] == "4721" and params["auth"] == "[]"
+    assert params["tcp_ip"] == "0.0.0.0" and len(params) == 8
+
+
 def test_parameters_from_plain_lines():
-    assert parsers.parse_parameters("enabled: true\ntcp_port = 4721\n\n[exec at: 1, exec time: 1ms, nodes: x]") == {
-        "enabled": "true", "tcp_port": "4721"}
+    assert parsers.parse_parameters("enabled: true\ntcp_port = 4721\n\n[exec at: 1, exec time: 1ms, nodes: x]") == (
+        "lines", {"enabled": "true", "tcp_port": "4721"})
+
+
+@pytest.mark.parametrize("text, layout", [
+    ("\n[exec at: 1, exec time: 1ms, nodes: x]", "empty"),
+    (u"┌─────────┬─────┐\n│Parameter│Value│\n└─────────┴─────┘\n", "empty"),
+    ("CSTA is on, port 4721 and nothing else\n", "unknown"),
+    ("enabled: true\nsomething without a separator\n", "unknown"),
+])
+def test_parameters_that_cannot_be_read_say_so(text, layout):
+    assert parsers.parse_parameters(text) == (layout, {})
 
 
 def test_alias_info_table_with_alias_column():
-    aliases = parsers.parse_alias_info(fixture("alias_info.guess.txt"))
-    assert aliases == {"240473": {"api\\call\\enabled": "true", "cfu\\number": "1000"}, "240474": {}}
+    assert parsers.parse_alias_info(fixture("alias_info.guess.txt")) == (
+        "table", {"240473": {"api\\call\\enabled": "true", "cfu\\number": "1000"}, "240474": {}})
+
+
+@pytest.mark.parametrize("name, layout", [
+    ("alias_info.lines.txt", "lines"), ("alias_info.flat.crlf.txt", "table")])
+def test_alias_info_range_in_other_layouts(name, layout):
+    # 240473 has the property set, 240474 has none: the lines layout leaves it out.
+    assert parsers.parse_alias_info(fixture(name)) == (
+        layout, {"240473": {"api\\call\\enabled": "true"}, "240474": {}})
 
 
 def test_alias_info_property_table_without_alias_column():
     text = u"┌────────────────┬─────┐\n│Property        │Value│\n├────────────────┼─────┤\n" \
            u"│api\\call\\enabled│false│\n└────────────────┴─────┘\n"
-    assert parsers.parse_alias_info(text, default_alias="7") == {"7": {"api\\call\\enabled": "false"}}
+    assert parsers.parse_alias_info(text, default_alias="7") == ("table", {"7": {"api\\call\\enabled": "false"}})
+    # Without an alias column only a single alias's answer can be attributed.
+    assert parsers.parse_alias_info(text) == ("unknown", {})
 
 
 def test_alias_info_plain_lines_and_empty():
-    assert parsers.parse_alias_info("api\\call\\enabled: true\n", default_alias="7") == {
-        "7": {"api\\call\\enabled": "true"}}
-    assert parsers.parse_alias_info("\n[exec at: 1, exec time: 1ms, nodes: x]", default_alias="7") == {}
+    assert parsers.parse_alias_info("api\\call\\enabled: true\n", default_alias="7") == (
+        "lines", {"7": {"api\\call\\enabled": "true"}})
+    assert parsers.parse_alias_info("\n[exec at: 1, exec time: 1ms, nodes: x]", default_alias="7") == ("empty", {})
+    empty_table = u"┌─────┬─────────┬─────┐\n│Alias│Property │Value│\n└─────┴─────────┴─────┘\n"
+    assert parsers.parse_alias_info(empty_table) == ("empty", {})
 
 
-@pytest.mark.parametrize("name, words", [
-    ("no_such_command.txt", "There is no such command: domain/biysk.local/integrations/lst"),
-    ("invalid_arguments.txt", "Invalid command's arguments: unexpected argument \"foo\""),
-    ("temporary_locked.txt", "Command error: Configuration is temporary locked by another session, try again later"),
+@pytest.mark.parametrize("text", [
+    "Alias 24047{3-4} is a pattern\n",
+    u"┌──────┬─────┐\n│Alias │Flags│\n├──────┼─────┤\n│240473│x    │\n└──────┴─────┘\n",
+    "api\\call\\enabled: true\n",  # no alias named and none asked for
 ])
-def test_failure_markers(name, words):
-    assert parsers.find_failure(fixture(name)) == words
+def test_alias_info_not_understood_shows_nothing(text):
+    assert parsers.parse_alias_info(text) == ("unknown", {})
 
 
-def test_locked_and_success_outputs():
-    assert parsers.is_locked(fixture("temporary_locked.txt"))
-    for name in ("integrations_add.2019.txt", "alias_set.2019.txt", "integrations_list.2019.txt"):
-        assert parsers.find_failure(fixture(name)) is None
-        assert not parsers.is_locked(fixture(name))
+def test_an_echoed_range_is_one_alias_not_its_members():
+    layout, aliases = parsers.parse_alias_info("Alias: 24047{3-4}\nInterface group: loc.gr\n")
+    assert layout == "lines" and list(aliases) == ["24047{3-4}"]
 
 
-def test_failure_marker_in_flat_line_stops_before_footer():
-    text = "Command error: Domain x does not exist [exec at: 1, exec time: 1ms, nodes: n]"
-    assert parsers.find_failure(text) == "Command error: Domain x does not exist"
+def test_domain_list():
+    table = u"┌───────────┐\n│  Domain   │\n├───────────┤\n│biysk.local│\n│tomsk.local│\n└───────────┘\n\n" \
+            u"[exec at: 1, exec time: 1ms, nodes: x]"
+    assert parsers.parse_domain_list(table) == ["biysk.local", "tomsk.local"]
+    assert parsers.parse_domain_list("biysk.local\ntomsk.local\n") == ["biysk.local", "tomsk.local"]
+
+
+@pytest.mark.parametrize("value, same", [
+    ("true", " True "), ("[a, b]", "[a,b]"), (True, "true"), (False, "FALSE"), ("4721", "4721")])
+def test_normalized_values_compare_equal(value, same):
+    assert parsers.normalized(value) == parsers.normalized(same)
+    assert parsers.normalized("true") != parsers.normalized("false") and parsers.normalized(None) is None
+
+
+def test_set_confirmation():
+    assert parsers.set_confirmed("Parameter 'enabled' successfully changed\n")
+    assert not parsers.set_confirmed("ok\n")

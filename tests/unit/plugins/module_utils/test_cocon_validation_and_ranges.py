@@ -14,6 +14,7 @@ from ansible_collections.ecss.callapi.plugins.module_utils.cocon_validation impo
     CoconInputError,
     check_identifier,
     check_port,
+    cocon_value,
 )
 
 
@@ -39,6 +40,44 @@ def test_hostile_identifiers_fail_with_the_reason(kind, value, words):
     with pytest.raises(CoconInputError) as error:
         check_identifier(kind, value, "opt")
     assert words in str(error.value)
+
+
+@pytest.mark.parametrize("kind", ["alias", "group", "iface", "domain", "client_id", "numbers"])
+@pytest.mark.parametrize("number", [240473, 82235, 240473.0])
+def test_yaml_numbers_are_refused_with_advice_to_quote(kind, number):
+    with pytest.raises(CoconInputError) as error:
+        check_identifier(kind, number, "subscribers[0].number")
+    message = str(error.value)
+    assert message.startswith("subscribers[0].number must be a string, got the number %r" % number)
+    assert "quote it" in message
+
+
+def test_a_property_value_may_be_a_number():
+    assert check_identifier("value", 5) == "5"
+
+
+@pytest.mark.parametrize("value, canonical", [
+    ("10.0.0.5", "10.0.0.5"), ("0.0.0.0", "0.0.0.0"), ("::1", "::1"), ("FE80:0:0:0:0:0:0:1", "fe80::1")])
+def test_plain_ip_addresses(value, canonical):
+    assert check_identifier("ip", value) == canonical
+
+
+@pytest.mark.parametrize("value, words", [
+    ("fe80::1%x --force", "the character '%'"), ("fe80::1%eth0", "the character '%'"), (u"１0.0.0.1", "non-ASCII"),
+    ("10.0.0", "not a plain IPv4 or IPv6"), ("::g", "not well formed"), (u"10.0.0.1\u0085", "U+0085"),
+    (167772161, "must be a string"),
+])
+def test_ip_addresses_with_a_scope_or_anything_else_are_refused(value, words):
+    with pytest.raises(CoconInputError) as error:
+        check_identifier("ip", value, "parameters.tcp_ip")
+    assert words in str(error.value)
+
+
+@pytest.mark.parametrize("value, text", [
+    (True, "true"), (False, "false"), ("False", "false"), ("TRUE", "true"), (["a", True], "[a,true]"), (5, "5"),
+    ("yes", "yes")])
+def test_values_as_cocon_takes_them(value, text):
+    assert cocon_value(value) == text
 
 
 @pytest.mark.parametrize("value", [0, 65536, "80 ", "8023;", True, None, "x"])

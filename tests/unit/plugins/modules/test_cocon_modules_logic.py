@@ -8,17 +8,17 @@ __metaclass__ = type
 
 import pytest
 
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_alias import Batch, batches, subscriber_list
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_csta import wanted_parameters
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_integration import add_command, integration_state
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_raw import mask_keys
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_validation import CoconInputError
-from ansible_collections.ecss.callapi.plugins.modules.alias_property import batches, subscriber_list
-from ansible_collections.ecss.callapi.plugins.modules.cocon_command import mask_keys
-from ansible_collections.ecss.callapi.plugins.modules.csta import wanted_parameters
-from ansible_collections.ecss.callapi.plugins.modules.integration import add_command, integration_state
 
 KEY = "2hBqT4acTLhcvFq29qW429TF26cfv9Wqkzn4Ga4chYC2hyhT2WkdknnWC94dFTKC"
 
 
 def test_subscriber_list_defaults_and_repeats():
-    entries = subscriber_list(["240473", 240474, {"alias": "240480", "group": "office.gr"}, "240473"],
+    entries = subscriber_list(["240473", "240474", {"alias": "240480", "group": "office.gr"}, "240473"],
                               "biysk.local", "loc.gr")
     assert entries == [
         {"alias": "240473", "group": "loc.gr", "iface": "240473@biysk.local"},
@@ -31,7 +31,9 @@ def test_subscriber_list_defaults_and_repeats():
     (["240473"], None, "has no group"),
     ([{"alias": "1", "iface": "1@x", "colour": "red"}], "g", "unknown key(s) colour"),
     ([{"group": "g"}], "g", "needs an alias"),
-    ([True], "g", "an alias is a number or a string"),
+    ([True], "g", "aliases[0] must be a string, got bool"),
+    ([240474], "g", "aliases[0] must be a string, got the number 240474: quote it"),
+    ([{"alias": 240474.0}], "g", "aliases[0].alias must be a string, got the number 240474.0"),
     ([{"alias": "1", "iface": "1@a"}, {"alias": "1", "iface": "1@b"}], "g", "listed twice"),
     (["1 2"], "g", "a space"),
 ])
@@ -45,11 +47,12 @@ def test_batches_range_only_what_ecss_can_express():
     entries = subscriber_list(["240473", "240474", "240475", {"alias": "240476", "iface": "custom@biysk.local"},
                                {"alias": "240477", "group": "other.gr"}], "biysk.local", "loc.gr")
     assert batches(entries, "biysk.local", True) == [
-        ("240476", "loc.gr", "custom@biysk.local", ["240476"]),
-        ("24047{3-5}", "loc.gr", "24047{3-5}@biysk.local", ["240473", "240474", "240475"]),
-        ("240477", "other.gr", "240477@biysk.local", ["240477"]),
+        Batch("240476", "loc.gr", "custom@biysk.local", ["240476"]),
+        Batch("24047{3-5}", "loc.gr", "24047{3-5}@biysk.local", ["240473", "240474", "240475"]),
+        Batch("240477", "other.gr", "240477@biysk.local", ["240477"]),
     ]
-    assert [b[0] for b in batches(entries, "biysk.local", False)] == ["240473", "240474", "240475", "240476", "240477"]
+    assert [b.alias_arg for b in batches(entries, "biysk.local", False)] == [
+        "240473", "240474", "240475", "240476", "240477"]
 
 
 def test_csta_wanted_parameters_are_typed():
@@ -57,7 +60,7 @@ def test_csta_wanted_parameters_are_typed():
                                                               "ssl_ip": "10.0.0.5", "auth": ["a", "b"]}}) == {
         "enabled": "true", "tcp_port": "4731", "use_tcp": "false", "ssl_ip": "10.0.0.5", "auth": "[a,b]"}
     for bad in ({"tcp_port": "80 80"}, {"use_ssl": "yes please"}, {"tcp_ip": "10.0.0"}, {"auth": "a"},
-                {"enabled": True}, {"Bad Field": 1}):
+                {"enabled": True}, {"Bad Field": 1}, {"tcp_ip": "fe80::1%x --force"}, {"ssl_ip": "fe80::1%eth0"}):
         with pytest.raises(CoconInputError):
             wanted_parameters({"enabled": True, "parameters": bad})
 
