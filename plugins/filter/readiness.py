@@ -16,8 +16,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import html
+import json
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import key_fingerprint
 
 STATUSES = ("ok", "warn", "fail")
 CLUSTER_CHECKS = ("csta_enabled",)
@@ -364,6 +367,23 @@ def _subscriber_checks(domain, subscriber, reading):
     return checks
 
 
+def widget_settings_record(text, path=None):
+    """What a widget settings file (``<domain>.json``) records; its key only as a fingerprint.
+
+    ``text`` None (or empty) means there is no such file.
+    """
+    record = dict(exists=bool(text), path=path, client_id=None, api_key_fingerprint=None, error=None)
+    if not text:
+        return record
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return dict(record, error="not a JSON settings file")
+    if not isinstance(data, dict) or not isinstance(data.get("api_key"), str):
+        return dict(record, error="no api_key in it")
+    return dict(record, client_id=data.get("client_id"), api_key_fingerprint=key_fingerprint(data["api_key"]))
+
+
 def readiness_cocon_checks(domains, csta=None, integrations=None, records=None, subscribers=None):
     """Cluster, domain and subscriber checks from what CoCon and the settings files showed.
 
@@ -547,4 +567,5 @@ class FilterModule(object):
             "readiness_report": readiness_report,
             "readiness_sections": readiness_sections,
             "readiness_html": readiness_html,
+            "widget_settings_record": widget_settings_record,
         }

@@ -242,3 +242,13 @@ def test_html_is_self_contained_escaped_and_has_a_row_per_subscriber():
     assert "Maria &lt;b&gt;Sidorova&lt;/b&gt;" in page and "<b>Sidorova" not in page
     assert 'class="fail" data-check="call_api_reachable"' in page
     assert "Not ready" in page
+
+
+def test_settings_record_keeps_only_the_fingerprint():
+    from ansible_collections.ecss.callapi.plugins.filter.readiness import widget_settings_record
+    key = "2hBqT4acTLhcvFq29qW429TF26cfv9Wqkzn4Ga4chYC2hyhT2WkdknnWC94dFTKC"
+    record = widget_settings_record('{"client_id": "amocrm", "api_key": "%s"}' % key, "/w/biysk.local.json")
+    assert record["exists"] and record["client_id"] == "amocrm" and record["api_key_fingerprint"].startswith("sha256:")
+    assert key not in repr(record)
+    assert widget_settings_record(None, "/w/x.json")["exists"] is False
+    assert widget_settings_record("{not json", "/w/x.json")["error"] == "not a JSON settings file"
