@@ -18,23 +18,18 @@ description:
   - Nothing is verified while connecting, so a wrong or expired certificate does not hide the HTTP
     answer. Instead the module returns the served chain (names, dates, fingerprints) and verifies it
     separately against O(ca_path) or the system's trusted CAs, with the rules browsers apply to
-    web certificates (cryptography's web-PKI verifier), at a moment inside the chain's dates: whether
+    web certificates (cryptography's web-PKI verifier), at a moment inside the chain's dates; whether
     the chain covers a given name and whether it has expired are other questions, answered by the
     filters M(ecss.callapi.certificate_uncovered_names#filter) and M(ecss.callapi.certificate_expiry#filter).
   - A connection or handshake failure is not a task failure; RV(error) and RV(stage) say what happened.
-  - Reads only; runs the same in check mode. Usually run on the controller (C(delegate_to: localhost)),
-    which is where it connects from.
+  - Usually run on the controller (C(delegate_to) C(localhost)), which is where it connects from.
 author:
   - ecss.callapi contributors (@ecss)
 requirements:
   - cryptography >= 42 (on the host that runs the module; older versions cannot verify the chain)
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reports nothing to diff.
+extends_documentation_fragment:
+  - ecss.callapi.attributes
+  - ecss.callapi.attributes.info
 options:
   host:
     description: Address (or name) to connect to, e.g. the node's address.
