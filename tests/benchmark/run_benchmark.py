@@ -12,6 +12,7 @@ in this run; the only derived figure is the extrapolation of the per-alias loop,
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -213,19 +214,27 @@ def site_inventory(workdir, simulator, nginx_role_vars, domains):
     return path
 
 
+@contextlib.contextmanager
+def factory_nginx(workdir, name):
+    """A factory-state nginx (tests/nginx_factory) for one node; yields its call_api_tls role variables."""
+    prefix = os.path.join(workdir, name)
+    nginx = [sys.executable, "-m", "nginx_factory"]
+    environment = dict(os.environ, PYTHONPATH=TESTS_DIR)
+    started = subprocess.run(nginx + ["start", "--prefix", prefix, "--port", str(free_port()), "--server-name", "node1"],
+                             env=environment, check=True, capture_output=True, text=True)
+    try:
+        yield json.loads(started.stdout)["role_vars"]
+    finally:
+        subprocess.run(nginx + ["stop", "--prefix", prefix], env=environment, check=False, capture_output=True)
+
+
 def site_rows(latency_ms, workdir, domain_count=3, per_domain=50):
     domains = dict(("site%d.local" % index, (FIRST_NUMBER + 1000 * index, per_domain)) for index in range(domain_count))
     state = {"domains": dict((name, domain_state(count, first)) for name, (first, count) in domains.items())}
-    prefix = os.path.join(workdir, "nginx-node1")
-    port = free_port()
-    nginx = [sys.executable, "-m", "nginx_factory"]
-    environment = dict(os.environ, PYTHONPATH=TESTS_DIR)
-    started = subprocess.run(nginx + ["start", "--prefix", prefix, "--port", str(port), "--server-name", "node1"],
-                             env=environment, check=True, capture_output=True, text=True)
-    try:
+    with factory_nginx(workdir, "nginx-node1") as role_vars:
         with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-site"),
                        initial_state=state) as simulator:
-            inventory = site_inventory(workdir, simulator, json.loads(started.stdout)["role_vars"], domains)
+            inventory = site_inventory(workdir, simulator, role_vars, domains)
             site = os.path.join(ROOT, "playbooks", "site.yml")
             label = "site.yml, %d domains x %d aliases" % (domain_count, per_domain)
             with Measured(simulator) as first:
@@ -235,8 +244,6 @@ def site_rows(latency_ms, workdir, domain_count=3, per_domain=50):
             with Measured(simulator) as floor:
                 run_playbook(os.path.join(PLAYBOOKS, "floor.yml"), simulator, workdir, {}, inventory,
                              expect_changed=False)
-    finally:
-        subprocess.run(nginx + ["stop", "--prefix", prefix], env=environment, check=False, capture_output=True)
     return [Row(label + ", first run", first.seconds, first.commands, first.connections),
             Row(label + ", no-op re-run", again.seconds, again.commands, again.connections),
             Row("bare one-task playbook, same inventory (floor)", floor.seconds, floor.commands, floor.connections)]
@@ -248,18 +255,11 @@ def check_rows(latency_ms, workdir, count=1000, dialect=None):
     state = {"domains": {domain: domain_state(count, first)}}
     for number, alias in state["domains"][domain]["aliases"].items():
         alias["contacts"] = ["sip:%s@192.0.2.10:5060" % number]
-    prefix = os.path.join(workdir, "nginx-check")
-    port = free_port()
-    nginx = [sys.executable, "-m", "nginx_factory"]
-    environment = dict(os.environ, PYTHONPATH=TESTS_DIR)
-    started = subprocess.run(nginx + ["start", "--prefix", prefix, "--port", str(port), "--server-name", "node1"],
-                             env=environment, check=True, capture_output=True, text=True)
     label = "check.yml, %d subscribers (%s)" % (count, dialect or "reference: ranges proven")
-    try:
+    with factory_nginx(workdir, "nginx-check-%s" % (dialect or "reference")) as role_vars:
         with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-check-%s" % (dialect or "reference")),
                        dialect=dialect, initial_state=state) as simulator:
-            inventory = site_inventory(workdir, simulator, json.loads(started.stdout)["role_vars"],
-                                       {domain: (first, count)})
+            inventory = site_inventory(workdir, simulator, role_vars, {domain: (first, count)})
             run_playbook(os.path.join(ROOT, "playbooks", "site.yml"), simulator, workdir, {}, inventory)
             with Measured(simulator) as measured:
                 run_playbook(os.path.join(ROOT, "playbooks", "check.yml"), simulator, workdir, {}, inventory)
@@ -267,8 +267,6 @@ def check_rows(latency_ms, workdir, count=1000, dialect=None):
                 report = json.load(handle)
             subscribers = [c for c in report["checks"] if c["check"] == "phone_registered" and c["status"] == "ok"]
             assert report["ready"] and len(subscribers) == count, "check.yml did not find every phone registered"
-    finally:
-        subprocess.run(nginx + ["stop", "--prefix", prefix], env=environment, check=False, capture_output=True)
     return Row(label, measured.seconds, measured.commands, measured.connections)
 
 

@@ -125,27 +125,13 @@ def test_a_second_certificate_pair_in_the_block_is_dropped():
     assert result.count("ssl_certificate ") == 1
 
 
-FACTORY_SITE = """server {
-ssl on;
-listen 8088 default_server;
-listen [::]:8088 default_server;
-resolver 127.0.0.1;
-ssl_certificate /etc/ecss/ssl/call_api.crt;
-ssl_certificate_key /etc/ecss/ssl/call_api.key;
-
-    location / {
-        proxy_pass http://127.0.0.1:9000;
-    }
-}
-"""
-
 
 def test_tls_state_of_the_factory_file_and_of_the_edited_one():
     from ansible_collections.ecss.callapi.plugins.filter.nginx_site import nginx_site_tls_edit, nginx_site_tls_state
-    assert nginx_site_tls_state(FACTORY_SITE, 8088) == dict(
+    assert nginx_site_tls_state(SEED_SITE, 8088) == dict(
         listens=True, tls=True, ssl_on=True, certificate="/etc/ecss/ssl/call_api.crt",
         certificate_key="/etc/ecss/ssl/call_api.key", error=None)
-    edited = nginx_site_tls_edit(FACTORY_SITE, 8088, "/etc/ecss/ssl/call_api.crt", "/etc/ecss/ssl/call_api.key",
+    edited = nginx_site_tls_edit(SEED_SITE, 8088, "/etc/ecss/ssl/call_api.crt", "/etc/ecss/ssl/call_api.key",
                                  ["TLSv1.2", "TLSv1.3"])
     assert nginx_site_tls_state(edited, 8088)["ssl_on"] is False
     assert nginx_site_tls_state(edited, 8088)["tls"] is True
@@ -153,9 +139,9 @@ def test_tls_state_of_the_factory_file_and_of_the_edited_one():
 
 def test_tls_state_without_tls_other_port_or_broken_file():
     from ansible_collections.ecss.callapi.plugins.filter.nginx_site import nginx_site_tls_state
-    plain = FACTORY_SITE.replace("ssl on;\n", "")
+    plain = SEED_SITE.replace("ssl on;\n", "")
     assert nginx_site_tls_state(plain, 8088)["tls"] is False
     half = plain.replace("listen 8088 default_server;", "listen 8088 ssl default_server;")
     assert nginx_site_tls_state(half, 8088)["tls"] is False  # the [::] listen still has no ssl
-    assert nginx_site_tls_state(FACTORY_SITE, 8089)["listens"] is False
-    assert "unclosed" in nginx_site_tls_state(FACTORY_SITE.rstrip("}\n"), 8088)["error"]
+    assert nginx_site_tls_state(SEED_SITE, 8089)["listens"] is False
+    assert "unclosed" in nginx_site_tls_state(SEED_SITE.rstrip("}\n"), 8088)["error"]
