@@ -120,13 +120,17 @@ def _expiry_check(facts, emit):
                     "start nginx on %s, then run this check again" % facts["node"])
     fix = "%s: selfsigned and ownca renew the certificate; provided: install the renewed one with " \
           "call_api_tls_cert_src" % SITE_YML
+    leaf = _served_leaf(facts) or {}
+    which = "the served certificate"
+    if facts.get("expiry_of") and facts["expiry_of"] != leaf.get("subject_rfc4514"):
+        which = "the served chain's certificate %s" % facts["expiry_of"]
     if expiry.get("expired"):
-        return emit("certificate_expiry", "fail", "the served certificate expired on %s: browsers refuse it"
-                    % _day(expiry.get("not_after")), fix)
+        return emit("certificate_expiry", "fail", "%s expired on %s: browsers refuse it"
+                    % (which, _day(expiry.get("not_after"))), fix)
     if expiry.get("renew_due"):
-        return emit("certificate_expiry", "warn", "the served certificate expires on %s, in %s day(s), within "
-                    "call_api_tls_renew_days (%s)" % (_day(expiry.get("not_after")), expiry.get("days_left"),
-                                                      facts.get("renew_days")), fix)
+        return emit("certificate_expiry", "warn", "%s expires on %s, in %s day(s), within call_api_tls_renew_days "
+                    "(%s)" % (which, _day(expiry.get("not_after")), expiry.get("days_left"), facts.get("renew_days")),
+                    fix)
     return emit("certificate_expiry", "ok", "valid until %s (%s days left)"
                 % (_day(expiry.get("not_after")), expiry.get("days_left")))
 

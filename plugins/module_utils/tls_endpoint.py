@@ -153,14 +153,22 @@ def load_trust(ca_path=None):
     return ("%s (%s)" % (path, "the given CA file" if ca_path else "the system's trusted CAs"), anchors)
 
 
-def _verification_time(chain):
-    """Now, or the nearest moment at which every certificate of the chain is within its dates."""
+def _verification_times(chain, anchors):
+    """Now, and the nearest moments at which the chain and a root that may have issued it are all valid.
+
+    Expiry is judged on its own (certificate_expiry); here only whether the chain leads to a root.
+    """
     now = _utc_now()
-    start = max(_not_before(c) for c in chain)
-    end = min(_not_after(c) for c in chain)
-    if start > end or start <= now <= end:
-        return now
-    return start if now < start else end
+    times = [now]
+    roots = [anchor for anchor in anchors if anchor.subject == chain[-1].issuer][:4]
+    for certificates in [chain + [root] for root in roots] + [chain]:
+        start = max(_not_before(c) for c in certificates)
+        end = min(_not_after(c) for c in certificates)
+        if start <= end:
+            moment = min(max(now, start), end)
+            if moment not in times:
+                times.append(moment)
+    return times
 
 
 def _verifier_subject(leaf, fallback):
@@ -186,16 +194,17 @@ def chain_trust(chain_der, anchors, fallback_name):
     if verification is None:
         return dict(verified=None, error="cryptography >= 42 is needed to verify a chain", verified_at=None)
     chain = [x509.load_der_x509_certificate(der) for der in chain_der]
-    moment = _verification_time(chain)
-    try:
-        verifier = verification.PolicyBuilder().store(verification.Store(anchors)).time(moment) \
-            .build_server_verifier(_verifier_subject(chain[0], fallback_name))
-        verifier.verify(chain[0], chain[1:])
-    except verification.VerificationError as exc:
-        return dict(verified=False, error=str(exc), verified_at=moment.strftime(ASN1_TIME))
-    except ValueError as exc:  # e.g. a name the verifier does not take
-        return dict(verified=False, error=str(exc), verified_at=moment.strftime(ASN1_TIME))
-    return dict(verified=True, error=None, verified_at=moment.strftime(ASN1_TIME))
+    result = None
+    for moment in _verification_times(chain, anchors):
+        try:
+            verifier = verification.PolicyBuilder().store(verification.Store(anchors)).time(moment) \
+                .build_server_verifier(_verifier_subject(chain[0], fallback_name))
+            verifier.verify(chain[0], chain[1:])
+        except (verification.VerificationError, ValueError) as exc:  # ValueError: a name the verifier does not take
+            result = result or dict(verified=False, error=str(exc), verified_at=moment.strftime(ASN1_TIME))
+            continue
+        return dict(verified=True, error=None, verified_at=moment.strftime(ASN1_TIME))
+    return result
 
 
 def _is_address(name):

@@ -281,7 +281,8 @@ def test_node_certificate_condition_turns_exactly_its_check(prepared, name, expe
         old_key = handle.read()
     names = ["node1", "127.0.0.1", PUBLIC_HOST]
     if name == "certificate expired":
-        cert, key = prepared.leaf(names, _now() - datetime.timedelta(days=400), _now() - datetime.timedelta(days=2))
+        # Issued by the cluster's CA while it was valid, expired a moment ago.
+        cert, key = prepared.leaf(names, prepared.ca()[1].not_valid_before_utc, _now() - datetime.timedelta(seconds=30))
         prepared.install(node, cert, key)
     elif name == "certificate not covering the public host":
         cert, key = prepared.leaf(["node1", "127.0.0.1"], _now() - datetime.timedelta(hours=1),
