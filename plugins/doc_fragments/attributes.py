@@ -13,7 +13,7 @@ class ModuleDocFragment(object):
     ``ecss.callapi.attributes`` names the attributes; add ``ecss.callapi.attributes.state``
     (a module that changes something, with check mode and diff) or
     ``ecss.callapi.attributes.info`` (a module that only reads), and
-    ``ecss.callapi.attributes.cocon`` for members of the C(cocon) action group. A module states
+    ``ecss.callapi.attributes.cocon_group`` for members of the C(cocon) action group. A module states
     only what differs (for example a C(details) line of its own).
     """
 
@@ -52,7 +52,7 @@ attributes:
       - This module only reads.
 """
 
-    COCON = r"""
+    COCON_GROUP = r"""
 options: {}
 attributes:
   action_group:

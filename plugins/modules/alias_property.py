@@ -38,7 +38,7 @@ extends_documentation_fragment:
   - ecss.callapi.cocon
   - ecss.callapi.attributes
   - ecss.callapi.attributes.state
-  - ecss.callapi.attributes.cocon
+  - ecss.callapi.attributes.cocon_group
 attributes:
   check_mode:
     details:

@@ -10,9 +10,9 @@ from ansible_run import FUNCTIONAL_DIR
 
 sys.path.insert(0, os.path.join(FUNCTIONAL_DIR, "..", "..", ".build", "collections"))
 
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import (  # noqa: E402
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconClient  # noqa: E402
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_errors import (  # noqa: E402
     CoconAuthError,
-    CoconClient,
     CoconCommandError,
     CoconConnectionError,
     CoconHostKeyError,
@@ -33,8 +33,10 @@ def test_one_connection_for_many_commands(simulator):
         for _attempt in range(5):
             result = client.run("/domain/list")
             assert "biysk.local" in result.body and result.footer["nodes"].startswith("ds1@ecss1")
-        assert client.connections_opened == 1 and client.commands_sent == 5
-        assert client.mode_used == "channels"
+        # Five commands, and the one-time test of a second channel (a /domain/list of its own).
+        assert client.connections_opened == 1 and client.commands_sent == 6
+        assert client.mode_used == "channels" and client.capabilities.exec_channels_per_connection == "many"
+    assert simulator.commands() == ["/domain/list"] * 6
 
 
 def test_tcp_nodelay_keeps_commands_fast(make_simulator):
@@ -111,7 +113,7 @@ def test_slow_console_times_out_naming_the_command(make_simulator):
 
 
 def test_dropped_connection_names_the_command(make_simulator):
-    simulator = make_simulator(drop_after=3)
+    simulator = make_simulator(drop_after=4)  # the second command comes after the channel test
     with client_for(simulator) as client:
         client.run("/domain/list")
         client.run("/domain/list")
@@ -133,7 +135,8 @@ def test_temporary_locked_gives_up_after_the_bound(make_simulator):
     with pytest.raises(CoconLockedError) as error:
         client_for(simulator, locked_retries=2).run("/domain/list")
     assert "after 2 retries" in str(error.value)
-    assert len(simulator.commands()) == 3
+    # One try, two retries, and the channel test before the first retry (its locked answer is an answer).
+    assert len(simulator.commands()) == 4
 
 
 def test_failure_marker_carries_cocon_words(simulator):
