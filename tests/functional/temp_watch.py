@@ -42,6 +42,7 @@ class TempWatch(object):
         if self._fd < 0:
             raise OSError(ctypes.get_errno(), "inotify_init1 failed")
         self._watches = {}
+        self._read = {}  # path -> (inode, size, mtime) when last read by the walk
 
     def __enter__(self):
         for root in self.roots:
@@ -73,7 +74,15 @@ class TempWatch(object):
     def _scan_tree(self, top):
         for directory, _dirs, files in os.walk(top):
             for name in files:
-                self._check(os.path.join(directory, name))
+                path = os.path.join(directory, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+                if self._read.get(path) != version:
+                    self._read[path] = version
+                    self._check(path)
 
     def _check(self, path):
         self.files_seen.add(path)
