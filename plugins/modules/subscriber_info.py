@@ -28,7 +28,7 @@ extends_documentation_fragment:
   - ecss.callapi.cocon
   - ecss.callapi.attributes
   - ecss.callapi.attributes.info
-  - ecss.callapi.attributes.cocon
+  - ecss.callapi.attributes.cocon_group
 options:
   domain:
     description: ECSS-10 domain (virtual PBX) name.
