@@ -446,13 +446,11 @@ def _line(check):
 def readiness_sections(report):
     """Play output: per section (cluster and nodes, then each domain) the lines of checks that are not ok,
     then how many are."""
+    cluster, nodes, by_domain = _grouped(report["checks"])
+    groups = [("cluster and nodes", cluster + [c for checks in nodes.values() for c in checks])]
+    groups += [("domain %s" % domain, own + [c for by_name in subscribers.values() for c in by_name.values()])
+               for domain, (own, subscribers) in by_domain.items()]
     sections = []
-    groups = [("cluster and nodes", [c for c in report["checks"] if c["scope"] in ("cluster", "node")])]
-    domains = []
-    for check in report["checks"]:
-        if check["domain"] and check["domain"] not in domains:
-            domains.append(check["domain"])
-    groups += [("domain %s" % d, [c for c in report["checks"] if c["domain"] == d]) for d in domains]
     for title, checks in groups:
         lines = [_line(c) for c in checks if c["status"] != "ok"]
         ok = len(checks) - len(lines)
@@ -498,11 +496,27 @@ def _check_rows(checks, row_class):
     return "\n".join(rows)
 
 
+def _grouped(checks):
+    """One pass: cluster checks, node -> checks, domain -> (its checks, number -> {check name: check})."""
+    cluster, nodes, domains = [], {}, {}
+    for check in checks:
+        if check["scope"] == "cluster":
+            cluster.append(check)
+        elif check["scope"] == "node":
+            nodes.setdefault(check["node"], []).append(check)
+        else:
+            own, subscribers = domains.setdefault(check["domain"], ([], {}))
+            if check["scope"] == "domain":
+                own.append(check)
+            else:
+                subscribers.setdefault(check["target"], {})[check["check"]] = check
+    return cluster, nodes, domains
+
+
 def readiness_html(report, domains=None, title="ECSS-10 and the amoCRM widget: readiness"):
     """readiness.html: one self-contained page (inline CSS, no script, no external asset).
 
     ``domains`` (ecss_domains) adds each subscriber's amoCRM user under the number."""
-    checks = report["checks"]
     names = dict((d["name"], dict((str(s["number"]), s.get("amocrm_user")) for s in d.get("subscribers") or []))
                  for d in domains or [])
     counts = report["counts"]
@@ -520,42 +534,25 @@ def readiness_html(report, domains=None, title="ECSS-10 and the amoCRM widget: r
            "Ready: the widget's conditions are met" if report["ready"] else "Not ready: see the failures below",
            counts["ok"], counts["warn"], counts["fail"]),
     ]
-    cluster = [c for c in checks if c["scope"] == "cluster"]
+    cluster, nodes, by_domain = _grouped(report["checks"])
     if cluster:
         parts.append('<h2>Cluster</h2><table id="cluster"><tr><th>Check</th><th>Result</th></tr>%s</table>'
                      % _check_rows(cluster, "cluster-check"))
-    nodes = []
-    for check in checks:
-        if check["scope"] == "node" and check["node"] not in nodes:
-            nodes.append(check["node"])
-    for node in nodes:
+    for node, checks in nodes.items():
         parts.append('<h2>Node %s</h2><table class="node" id="node-%s"><tr><th>Check</th><th>Result</th></tr>%s</table>'
-                     % (_e(node), _e(node), _check_rows([c for c in checks if c["scope"] == "node"
-                                                         and c["node"] == node], "node-check")))
-    domains = []
-    for check in checks:
-        if check["domain"] and check["domain"] not in domains:
-            domains.append(check["domain"])
-    for domain in domains:
-        mine = [c for c in checks if c["domain"] == domain]
+                     % (_e(node), _e(node), _check_rows(checks, "node-check")))
+    header = "".join("<th>%s</th>" % _e(name) for name in SUBSCRIBER_CHECKS)
+    for domain, (own, subscribers) in by_domain.items():
         parts.append('<h2>Domain %s</h2><table class="domain" id="domain-%s"><tr><th>Check</th><th>Result</th></tr>'
-                     '%s</table>' % (_e(domain), _e(domain), _check_rows([c for c in mine if c["scope"] == "domain"],
-                                                                           "domain-check")))
-        numbers = []
-        for check in mine:
-            if check["scope"] == "subscriber" and check["target"] not in numbers:
-                numbers.append(check["target"])
-        if not numbers:
+                     '%s</table>' % (_e(domain), _e(domain), _check_rows(own, "domain-check")))
+        if not subscribers:
             continue
-        header = "".join("<th>%s</th>" % _e(name) for name in SUBSCRIBER_CHECKS)
-        rows = []
-        for number in numbers:
-            by_name = dict((c["check"], c) for c in mine if c["scope"] == "subscriber" and c["target"] == number)
-            user = (names.get(domain) or {}).get(number)
-            rows.append('<tr class="subscriber" id="subscriber-%s-%s" data-domain="%s" data-number="%s">'
-                        '<th scope="row">%s<div class="muted">%s</div></th>%s</tr>'
-                        % (_e(domain), _e(number), _e(domain), _e(number), _e(number), _e(user or ""),
-                           "".join(_cell(by_name.get(name)) for name in SUBSCRIBER_CHECKS)))
+        users = names.get(domain) or {}
+        rows = ['<tr class="subscriber" id="subscriber-%s-%s" data-domain="%s" data-number="%s">'
+                '<th scope="row">%s<div class="muted">%s</div></th>%s</tr>'
+                % (_e(domain), _e(number), _e(domain), _e(number), _e(number), _e(users.get(number) or ""),
+                   "".join(_cell(by_name.get(name)) for name in SUBSCRIBER_CHECKS))
+                for number, by_name in subscribers.items()]
         parts.append('<table class="subscribers" id="subscribers-%s"><tr><th>Subscriber</th>%s</tr>\n%s</table>'
                      % (_e(domain), header, "\n".join(rows)))
     parts.append("</body></html>")
