@@ -32,7 +32,6 @@ except ImportError:  # Python 2: the module refuses to run there (see the module
 CRYPTOGRAPHY_IMPORT_ERROR = None
 try:
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
 except ImportError as exc:  # reported by the module with missing_required_lib
     CRYPTOGRAPHY_IMPORT_ERROR = exc
 

@@ -20,7 +20,7 @@ description:
     separately against O(ca_path) or the system's trusted CAs, with the rules browsers apply to
     web certificates (cryptography's web-PKI verifier), at a moment inside the chain's dates; whether
     the chain covers a given name and whether it has expired are other questions, answered by the
-    filters M(ecss.callapi.certificate_uncovered_names#filter) and M(ecss.callapi.certificate_expiry#filter).
+    filters P(ecss.callapi.certificate_uncovered_names#filter) and P(ecss.callapi.certificate_expiry#filter).
   - A connection or handshake failure is not a task failure; RV(error) and RV(stage) say what happened.
   - Usually run on the controller (C(delegate_to) C(localhost)), which is where it connects from.
 author:
@@ -30,6 +30,9 @@ requirements:
 extends_documentation_fragment:
   - ecss.callapi.attributes
   - ecss.callapi.attributes.info
+attributes:
+  action_group:
+    support: none
 options:
   host:
     description: Address (or name) to connect to, e.g. the node's address.

@@ -190,7 +190,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def site_inventory(workdir, simulator, nginx_role_vars, domains):
+def site_inventory(workdir, simulator, nginx_role_vars, domains, named=False):
     settings_dir = os.path.join(workdir, "widget-settings")
     node = dict(
         nginx_role_vars,
@@ -204,7 +204,8 @@ def site_inventory(workdir, simulator, nginx_role_vars, domains):
             "ecss_call_api_public_host": "ecss.bench.test", "ecss_widget_settings_dir": settings_dir,
             "ecss_domains": [
                 {"name": name, "client_id": "amocrm", "group": GROUP,
-                 "subscribers": [{"number": number} for number in numbers(count, first)]}
+                 "subscribers": [dict({"number": number}, **({"amocrm_user": "User %s" % number} if named else {}))
+                                 for number in numbers(count, first)]}
                 for name, (first, count) in sorted(domains.items())],
         }}}
     path = os.path.join(workdir, "site-inventory.json")
@@ -259,7 +260,7 @@ def check_rows(latency_ms, workdir, count=1000, dialect=None):
     with factory_nginx(workdir, "nginx-check-%s" % (dialect or "reference")) as role_vars:
         with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-check-%s" % (dialect or "reference")),
                        dialect=dialect, initial_state=state) as simulator:
-            inventory = site_inventory(workdir, simulator, role_vars, {domain: (first, count)})
+            inventory = site_inventory(workdir, simulator, role_vars, {domain: (first, count)}, named=True)
             run_playbook(os.path.join(ROOT, "playbooks", "site.yml"), simulator, workdir, {}, inventory)
             with Measured(simulator) as measured:
                 run_playbook(os.path.join(ROOT, "playbooks", "check.yml"), simulator, workdir, {}, inventory)

@@ -125,7 +125,6 @@ def test_a_second_certificate_pair_in_the_block_is_dropped():
     assert result.count("ssl_certificate ") == 1
 
 
-
 def test_tls_state_of_the_factory_file_and_of_the_edited_one():
     from ansible_collections.ecss.callapi.plugins.filter.nginx_site import nginx_site_tls_edit, nginx_site_tls_state
     assert nginx_site_tls_state(SEED_SITE, 8088) == dict(

@@ -46,7 +46,7 @@ def test_anything_else_is_unknown(name):
     assert parse_sip_user_info(fixture(name)) == {"registration": "unknown", "contacts": []}
 
 
-@pytest.mark.parametrize("text", ["", "\n", "Contacts: 1\n", "contacts list is EMPTY?\n" "┌─┐\n│a│\n├─┤\n│b│\n└─┘\n"])
+@pytest.mark.parametrize("text", ["", "\n", "Contacts: 1\n", "contacts list is EMPTY?\n┌─┐\n│a│\n├─┤\n│b│\n└─┘\n"])
 def test_odd_answers_are_unknown(text):
     assert parse_sip_user_info(text)["registration"] == "unknown"
 
