@@ -27,12 +27,17 @@ author:
   - ecss.callapi contributors (@ecss)
 requirements:
   - cryptography >= 42 (on the host that runs the module; older versions cannot verify the chain)
-extends_documentation_fragment:
-  - ecss.callapi.attributes
-  - ecss.callapi.attributes.info
 attributes:
-  action_group:
-    support: none
+  check_mode:
+    description: Can run in check mode and return a prediction of C(changed) without changing anything.
+    support: full
+    details:
+      - This module only reads; it runs the same in check mode.
+  diff_mode:
+    description: Returns details on what has changed (or would change in check mode) when run with C(--diff).
+    support: N/A
+    details:
+      - This module only reads.
 options:
   host:
     description: Address (or name) to connect to, e.g. the node's address.
