@@ -336,8 +336,9 @@ def test_browser_agrees_with_certificate_trusted_and_reads_the_report(prepared):
         own_cert = handle.read()
     with open(node.path("ssl/call_api.key"), "rb") as handle:
         own_key = handle.read()
+    # Made the way the ECSS-10 installer (and tests/nginx_factory) makes it: self-signed, CN only.
     factory_pem = subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "30", "-subj", "/CN=node1",
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "3650", "-subj", "/CN=node1",
          "-keyout", "/dev/stdout", "-out", "/dev/stdout"], check=True, capture_output=True).stdout
     factory_key = re.search(rb"-----BEGIN PRIVATE KEY-----.*?-----END PRIVATE KEY-----\n", factory_pem, re.S).group(0)
     factory_cert = re.search(rb"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----\n", factory_pem, re.S).group(0)
