@@ -9,11 +9,11 @@ STAGES=("$@")
 [ ${#STAGES[@]} -gt 0 ] || STAGES=(units functional molecule matrix sanity lint docs)
 
 # What the tests run for real: nginx, openssl, an sshd for the node-mode run, and the headless
-# browser with its driver for the readiness check.
+# browser with its driver and certutil (its trust store) for the readiness check.
 case " ${STAGES[*]} " in
     *" functional "*|*" molecule "*|*" matrix "*)
         ensure_debian_packages nginx=nginx-light openssl=openssl sshd=openssh-server \
-            chromium=chromium chromedriver=chromium-driver ;;
+            chromium=chromium chromedriver=chromium-driver certutil=libnss3-tools ;;
 esac
 ensure_venv
 

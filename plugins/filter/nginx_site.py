@@ -187,7 +187,41 @@ def nginx_site_tls_edit(text, port, cert_path, key_path, protocols):
     return "".join(result)
 
 
+def nginx_site_tls_state(text, port):
+    """How the server block on ``port`` serves TLS, read-only: the verdicts of ``playbooks/check.yml``.
+
+    ``{listens, tls, ssl_on, certificate, certificate_key, error}``: ``listens`` when a
+    top-level server block has a ``listen`` on ``port``; ``tls`` when every such listen carries
+    ``ssl`` or the block says ``ssl on;`` (``ssl_on``: the obsolete form); the paths of its
+    ``ssl_certificate`` and ``ssl_certificate_key``. A file that cannot be read as a site file
+    gives ``error`` instead of failing.
+    """
+    state = dict(listens=False, tls=False, ssl_on=False, certificate=None, certificate_key=None, error=None)
+    if not isinstance(text, str):
+        raise AnsibleFilterError("nginx_site_tls_state: the site file must be text, got %r" % (text,))
+    try:
+        port = int(port)
+    except (TypeError, ValueError):
+        raise AnsibleFilterError("nginx_site_tls_state: port must be a number, got %r" % (port,)) from None
+    lines = text.splitlines(keepends=True)
+    try:
+        blocks = _server_blocks(lines)
+    except AnsibleFilterError as exc:
+        return dict(state, error=str(exc).replace("nginx_site_tls_edit: ", ""))
+    for first, last in blocks:
+        statements = [match for _index, match in _block_statements(lines, first, last)]
+        listens = [m["args"].split() for m in statements
+                   if m["name"] == "listen" and _listen_port(m["args"].split()[0]) == port]
+        if not listens:
+            continue
+        values = dict((m["name"], m["args"].strip()) for m in statements)
+        ssl_on = values.get("ssl") == "on"
+        return dict(state, listens=True, ssl_on=ssl_on, tls=ssl_on or all("ssl" in tokens[1:] for tokens in listens),
+                    certificate=values.get("ssl_certificate"), certificate_key=values.get("ssl_certificate_key"))
+    return state
+
+
 class FilterModule(object):
 
     def filters(self):
-        return {"nginx_site_tls_edit": nginx_site_tls_edit}
+        return {"nginx_site_tls_edit": nginx_site_tls_edit, "nginx_site_tls_state": nginx_site_tls_state}

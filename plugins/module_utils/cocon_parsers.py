@@ -169,6 +169,36 @@ def parse_integrations_list(text):
     return integrations
 
 
+# [seen] what sip/user/info prints for a SIP user with no registered phone.
+SIP_NO_CONTACTS_MARKER = "contacts list is empty"
+_CONTACT_COLUMNS = ("contact", "contacts", "uri", "address")
+
+
+def parse_sip_user_info(text):
+    """Registration of a SIP user from ``/domain/<D>/sip/user/info <GROUP> <IFACE>``.
+
+    Returns ``{"registration": state, "contacts": [{"uri", "expires"}]}``.  Only the
+    [seen] sentence ``Contacts list is empty`` means ``unregistered``; a box table with a
+    contact column and at least one row means ``registered`` (its layout is a [guess]).
+    Anything else (no table, a table without rows or without a contact column, both the
+    sentence and a table) is ``unknown``: nothing is concluded from it.
+    """
+    body, _footer = parse_footer(text)
+    empty = SIP_NO_CONTACTS_MARKER in " ".join(body.lower().split())
+    rows = parse_box_table(body)
+    if empty and rows is None:
+        return {"registration": "unregistered", "contacts": []}
+    contacts = []
+    for row in rows or []:
+        fields = dict((_column_key(name), value) for name, value in row.items())
+        uri = next((fields[key] for key in _CONTACT_COLUMNS if fields.get(key)), None)
+        if uri:
+            contacts.append({"uri": uri, "expires": fields.get("expires") or None})
+    if contacts and not empty:
+        return {"registration": "registered", "contacts": contacts}
+    return {"registration": "unknown", "contacts": []}
+
+
 def parse_alias_set(text):
     """Result of ``alias/set``: the domain, property and one entry per alias line.
 

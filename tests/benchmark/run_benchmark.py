@@ -12,6 +12,7 @@ in this run; the only derived figure is the extrapolation of the per-alias loop,
 """
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -189,7 +190,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def site_inventory(workdir, simulator, nginx_role_vars, domains):
+def site_inventory(workdir, simulator, nginx_role_vars, domains, named=False):
     settings_dir = os.path.join(workdir, "widget-settings")
     node = dict(
         nginx_role_vars,
@@ -203,7 +204,8 @@ def site_inventory(workdir, simulator, nginx_role_vars, domains):
             "ecss_call_api_public_host": "ecss.bench.test", "ecss_widget_settings_dir": settings_dir,
             "ecss_domains": [
                 {"name": name, "client_id": "amocrm", "group": GROUP,
-                 "subscribers": [{"number": number} for number in numbers(count, first)]}
+                 "subscribers": [dict({"number": number}, **({"amocrm_user": "User %s" % number} if named else {}))
+                                 for number in numbers(count, first)]}
                 for name, (first, count) in sorted(domains.items())],
         }}}
     path = os.path.join(workdir, "site-inventory.json")
@@ -213,19 +215,27 @@ def site_inventory(workdir, simulator, nginx_role_vars, domains):
     return path
 
 
+@contextlib.contextmanager
+def factory_nginx(workdir, name):
+    """A factory-state nginx (tests/nginx_factory) for one node; yields its call_api_tls role variables."""
+    prefix = os.path.join(workdir, name)
+    nginx = [sys.executable, "-m", "nginx_factory"]
+    environment = dict(os.environ, PYTHONPATH=TESTS_DIR)
+    started = subprocess.run(nginx + ["start", "--prefix", prefix, "--port", str(free_port()), "--server-name", "node1"],
+                             env=environment, check=True, capture_output=True, text=True)
+    try:
+        yield json.loads(started.stdout)["role_vars"]
+    finally:
+        subprocess.run(nginx + ["stop", "--prefix", prefix], env=environment, check=False, capture_output=True)
+
+
 def site_rows(latency_ms, workdir, domain_count=3, per_domain=50):
     domains = dict(("site%d.local" % index, (FIRST_NUMBER + 1000 * index, per_domain)) for index in range(domain_count))
     state = {"domains": dict((name, domain_state(count, first)) for name, (first, count) in domains.items())}
-    prefix = os.path.join(workdir, "nginx-node1")
-    port = free_port()
-    nginx = [sys.executable, "-m", "nginx_factory"]
-    environment = dict(os.environ, PYTHONPATH=TESTS_DIR)
-    started = subprocess.run(nginx + ["start", "--prefix", prefix, "--port", str(port), "--server-name", "node1"],
-                             env=environment, check=True, capture_output=True, text=True)
-    try:
+    with factory_nginx(workdir, "nginx-node1") as role_vars:
         with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-site"),
                        initial_state=state) as simulator:
-            inventory = site_inventory(workdir, simulator, json.loads(started.stdout)["role_vars"], domains)
+            inventory = site_inventory(workdir, simulator, role_vars, domains)
             site = os.path.join(ROOT, "playbooks", "site.yml")
             label = "site.yml, %d domains x %d aliases" % (domain_count, per_domain)
             with Measured(simulator) as first:
@@ -235,11 +245,30 @@ def site_rows(latency_ms, workdir, domain_count=3, per_domain=50):
             with Measured(simulator) as floor:
                 run_playbook(os.path.join(PLAYBOOKS, "floor.yml"), simulator, workdir, {}, inventory,
                              expect_changed=False)
-    finally:
-        subprocess.run(nginx + ["stop", "--prefix", prefix], env=environment, check=False, capture_output=True)
     return [Row(label + ", first run", first.seconds, first.commands, first.connections),
             Row(label + ", no-op re-run", again.seconds, again.commands, again.connections),
             Row("bare one-task playbook, same inventory (floor)", floor.seconds, floor.commands, floor.connections)]
+
+
+def check_rows(latency_ms, workdir, count=1000, dialect=None):
+    """check.yml on one domain of ``count`` subscribers, every phone registered, after site.yml set it up."""
+    domain, first = "check.local", FIRST_NUMBER + 50000
+    state = {"domains": {domain: domain_state(count, first)}}
+    for number, alias in state["domains"][domain]["aliases"].items():
+        alias["contacts"] = ["sip:%s@192.0.2.10:5060" % number]
+    label = "check.yml, %d subscribers (%s)" % (count, dialect or "reference: ranges proven")
+    with factory_nginx(workdir, "nginx-check-%s" % (dialect or "reference")) as role_vars:
+        with Simulator(latency_ms=latency_ms, workdir=os.path.join(workdir, "sim-check-%s" % (dialect or "reference")),
+                       dialect=dialect, initial_state=state) as simulator:
+            inventory = site_inventory(workdir, simulator, role_vars, {domain: (first, count)}, named=True)
+            run_playbook(os.path.join(ROOT, "playbooks", "site.yml"), simulator, workdir, {}, inventory)
+            with Measured(simulator) as measured:
+                run_playbook(os.path.join(ROOT, "playbooks", "check.yml"), simulator, workdir, {}, inventory)
+            with open(os.path.join(workdir, "widget-settings", "readiness.json"), encoding="utf-8") as handle:
+                report = json.load(handle)
+            subscribers = [c for c in report["checks"] if c["check"] == "phone_registered" and c["status"] == "ok"]
+            assert report["ready"] and len(subscribers) == count, "check.yml did not find every phone registered"
+    return Row(label, measured.seconds, measured.commands, measured.connections)
 
 
 class _DialectsOnly(Exception):
@@ -281,7 +310,8 @@ def table(rows):
 
 def verdicts(by_key, dialects=(), first_target=20, noop_target=12):
     first, noop, naive, site_noop = by_key["first"], by_key["noop"], by_key["naive"], by_key["site_noop"]
-    checks = [
+    checks = [("%s within 20 s" % row.name, row.seconds <= 20, "%.1f s" % row.seconds) for row in by_key["check"]]
+    checks += [
         ("(1) first run under 40 s", first.seconds < 40, "%.1f s" % first.seconds),
         ("(2) no-op re-run under 30 s", noop.seconds < 30, "%.1f s" % noop.seconds),
         ("(1) at least 20x faster than (3)", naive.seconds >= 20 * first.seconds,
@@ -339,6 +369,9 @@ def main(argv=None):
         site = site_rows(args.latency_ms, workdir)
         by_key["site_noop"] = site[1]
         rows += site
+        by_key["check"] = [check_rows(args.latency_ms, workdir, args.aliases),
+                           check_rows(args.latency_ms, workdir, args.aliases, dialect="ranges_literal")]
+        rows += by_key["check"]
     except _DialectsOnly:
         pass
     except BaseException:

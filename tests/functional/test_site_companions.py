@@ -71,7 +71,7 @@ def test_bad_variables_fail_before_anything_is_sent(simulator, tmp_path):
         "ecss_domains": [{"name": "biysk.local; domain/remove biysk.local", "client_id": "amocrm",
                           "subscribers": [{"number": "1234", "group": "loc.gr"}]}],
     }}}}}))
-    for playbook in ("site.yml", "rotate_keys.yml", "remove.yml"):
+    for playbook in ("site.yml", "rotate_keys.yml", "remove.yml", "check.yml"):
         run = run_playbook(os.path.join(PLAYBOOKS, playbook), simulator, None, ["-i", str(hosts)])
         assert run.rc != 0, run
         assert "is not a valid domain" in run.output and "at least 5 digits" in run.output, run

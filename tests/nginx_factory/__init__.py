@@ -12,6 +12,7 @@ Command line (run with ``PYTHONPATH=tests`` from the repository root)::
                                   [--nginx /usr/sbin/nginx]
     python -m nginx_factory stop --prefix DIR
     python -m nginx_factory status --prefix DIR
+    python -m nginx_factory backend stop|start --prefix DIR
 
 ``start`` wipes and recreates DIR (stopping whatever an earlier ``start`` left
 running there), then prints one JSON object, also saved as ``DIR/factory.json``::
@@ -42,5 +43,8 @@ the backend, which answers every GET with ``backend_body`` (and the request path
 request through nginx proves the proxy location still works.
 
 ``stop`` stops nginx and the backend (by their pid files) and leaves DIR in place.
+``backend stop`` stops only the backend, so nginx answers the Call API location with
+502 Bad Gateway, as when the Call API service behind it is down; ``backend start``
+starts it again on the same port.
 ``status`` prints JSON telling whether each is running; exit code 0 when both are.
 """

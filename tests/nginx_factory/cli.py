@@ -145,6 +145,19 @@ def _make_factory_certificate(cert_path, key_path, server_name):
     os.chmod(cert_path, 0o644)
 
 
+def _start_backend(paths, backend_port):
+    log = open(os.path.join(paths["prefix"], "logs", "backend.log"), "ab")  # noqa: SIM115
+    backend = subprocess.Popen(
+        [sys.executable, "-m", "nginx_factory.cli", "_backend", "--port", str(backend_port)],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))},
+    )
+    log.close()
+    with open(paths["backend_pid"], "w", encoding="ascii") as handle:
+        handle.write(f"{backend.pid}\n")
+    _wait_for_port(backend_port)
+
+
 def _nginx_command(nginx, paths, *extra):
     return [nginx, "-p", paths["prefix"] + "/", "-c", paths["nginx_conf"], *extra]
 
@@ -174,16 +187,7 @@ def start(args):
     os.symlink(os.path.join("..", "sites-available", SITE_NAME), paths["site_link"])
     _make_factory_certificate(paths["cert_path"], paths["key_path"], args.server_name)
 
-    log = open(os.path.join(paths["prefix"], "logs", "backend.log"), "ab")  # noqa: SIM115
-    backend = subprocess.Popen(
-        [sys.executable, "-m", "nginx_factory.cli", "_backend", "--port", str(backend_port)],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-        env={**os.environ, "PYTHONPATH": os.path.dirname(os.path.dirname(__file__))},
-    )
-    log.close()
-    with open(paths["backend_pid"], "w", encoding="ascii") as handle:
-        handle.write(f"{backend.pid}\n")
-    _wait_for_port(backend_port)
+    _start_backend(paths, backend_port)
 
     test_cmd = _nginx_command(args.nginx, paths, "-t")
     checked = subprocess.run(test_cmd, capture_output=True, text=True, check=False)
@@ -228,6 +232,21 @@ def stop_all(paths):
 
 def stop(args):
     print(json.dumps(stop_all(_paths(args.prefix))))
+    return 0
+
+
+def backend(args):
+    """Stop or start only the backend behind nginx (the Call API service going down and up)."""
+    paths = _paths(args.prefix)
+    if args.action == "stop":
+        print(json.dumps({"backend": _stop_pid(paths["backend_pid"])}))
+        return 0
+    if _alive(_read_pid(paths["backend_pid"])):
+        print(json.dumps({"backend": False}))
+        return 0
+    with open(paths["state_file"], encoding="utf-8") as handle:
+        _start_backend(paths, json.load(handle)["backend_port"])
+    print(json.dumps({"backend": True}))
     return 0
 
 
@@ -279,6 +298,10 @@ def main(argv=None):
         p_other = sub.add_parser(name)
         p_other.add_argument("--prefix", required=True)
         p_other.set_defaults(func=func)
+    p_toggle = sub.add_parser("backend", help="stop or start only the backend (nginx then answers 502)")
+    p_toggle.add_argument("action", choices=("stop", "start"))
+    p_toggle.add_argument("--prefix", required=True)
+    p_toggle.set_defaults(func=backend)
     p_backend = sub.add_parser("_backend")
     p_backend.add_argument("--port", type=int, required=True)
     p_backend.set_defaults(func=_backend)

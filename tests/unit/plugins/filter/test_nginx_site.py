@@ -123,3 +123,24 @@ def test_a_second_certificate_pair_in_the_block_is_dropped():
     result = edit(site)
     assert "/old/second.crt" not in result
     assert result.count("ssl_certificate ") == 1
+
+
+def test_tls_state_of_the_factory_file_and_of_the_edited_one():
+    from ansible_collections.ecss.callapi.plugins.filter.nginx_site import nginx_site_tls_edit, nginx_site_tls_state
+    assert nginx_site_tls_state(SEED_SITE, 8088) == dict(
+        listens=True, tls=True, ssl_on=True, certificate="/etc/ecss/ssl/call_api.crt",
+        certificate_key="/etc/ecss/ssl/call_api.key", error=None)
+    edited = nginx_site_tls_edit(SEED_SITE, 8088, "/etc/ecss/ssl/call_api.crt", "/etc/ecss/ssl/call_api.key",
+                                 ["TLSv1.2", "TLSv1.3"])
+    assert nginx_site_tls_state(edited, 8088)["ssl_on"] is False
+    assert nginx_site_tls_state(edited, 8088)["tls"] is True
+
+
+def test_tls_state_without_tls_other_port_or_broken_file():
+    from ansible_collections.ecss.callapi.plugins.filter.nginx_site import nginx_site_tls_state
+    plain = SEED_SITE.replace("ssl on;\n", "")
+    assert nginx_site_tls_state(plain, 8088)["tls"] is False
+    half = plain.replace("listen 8088 default_server;", "listen 8088 ssl default_server;")
+    assert nginx_site_tls_state(half, 8088)["tls"] is False  # the [::] listen still has no ssl
+    assert nginx_site_tls_state(SEED_SITE, 8089)["listens"] is False
+    assert "unclosed" in nginx_site_tls_state(SEED_SITE.rstrip("}\n"), 8088)["error"]
