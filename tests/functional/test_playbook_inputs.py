@@ -1,6 +1,6 @@
 """Every playbook checks its inputs before it reads or writes anything (issue 13, findings 2, 4, 6, 7).
 
-Real ansible-playbook runs of site.yml, rotate_keys.yml, remove.yml and call_history.yml with a
+Real ansible-playbook runs of site.yml, rotate_keys.yml, remove.yml, call_history.yml and check.yml with a
 YAML inventory (so YAML's own typing applies), against the simulator: each run must stop with a
 sentence that names the problem, send no CoCon command, and write no file.
 """
@@ -15,7 +15,7 @@ import pytest
 from ansible_run import FUNCTIONAL_DIR
 
 ROOT = os.path.dirname(os.path.dirname(FUNCTIONAL_DIR))
-PLAYBOOKS = ["site.yml", "rotate_keys.yml", "remove.yml", "call_history.yml"]
+PLAYBOOKS = ["site.yml", "rotate_keys.yml", "remove.yml", "call_history.yml", "check.yml"]
 NOBODY = 65534
 
 # Unquoted YAML numbers, an invisible NEXT LINE in a name, a domain that climbs out of the directory.
@@ -128,4 +128,15 @@ def test_a_symlinked_settings_directory_is_refused_and_its_target_left_as_it_was
     assert "%s is a symbolic link (to %s)" % (link, target) in output, output[-3000:]
     assert stat.S_IMODE(os.stat(str(target)).st_mode) == 0o755
     assert files_under(target) == []
+    assert simulator.commands() == []
+
+
+def test_check_refuses_a_shared_report_directory_and_leaves_it_as_it_was(simulator, tmp_path):
+    shared = shared_directory(tmp_path)
+    rc, output = run("check.yml", simulator, tmp_path, GOOD_DOMAINS + "    ecss_report_dir: %s\n" % shared,
+                     tmp_path / "settings")
+    assert rc != 0, output[-3000:]
+    assert "ecss_report_dir: " in output and "has the sticky bit (mode 1777)" in output, output[-3000:]
+    assert stat.S_IMODE(os.stat(str(shared)).st_mode) == 0o1777
+    assert files_under(shared) == ["their-notes.txt"]
     assert simulator.commands() == []
