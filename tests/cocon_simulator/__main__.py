@@ -4,10 +4,12 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import sys
+import threading
 
 from cocon_simulator import dialects, model, persistence
-from cocon_simulator.server import CoconService, FaultKnobs, SimulatorServer
+from cocon_simulator.server import WRITE_DELAY, CoconService, FaultKnobs, SimulatorServer
 
 PASSWORD_ENV = "COCON_SIMULATOR_PASSWORD"
 
@@ -58,6 +60,13 @@ def parse_args(argv):
     parser.add_argument("--host-key", default="cocon-host-key", help="private host key file")
     parser.add_argument("--command-log", help="append one JSON line per command received")
     parser.add_argument("--ready-file", help="written with 'HOST PORT' once listening")
+    parser.add_argument(
+        "--write-delay", type=float, default=WRITE_DELAY,
+        help="seconds from a change to the write of the state file (0: before the answer)",
+    )
+    parser.add_argument(
+        "--sync-fd", type=int, help="inherited socket: each byte received writes the state file, then is echoed"
+    )
     parser.add_argument("--dialect", type=_dialect, default=dialects.Dialect(), help=_dialect_help())
     parser.add_argument(
         "--latency-ms", type=int, default=None, help="sleep before each command (overrides the dialect's)"
@@ -103,6 +112,7 @@ def main(argv=None):
         knobs,
         args.user,
         _password(args),
+        write_delay=args.write_delay,
     )
     host_key = persistence.load_or_create_host_key(args.host_key)
     server = SimulatorServer(args.host, args.port, host_key, service)
@@ -113,11 +123,26 @@ def main(argv=None):
     )
     if args.ready_file:
         persistence.write_atomically(args.ready_file, "%s %d\n" % (server.host, server.port), 0o644)
+    if args.sync_fd is not None:
+        threading.Thread(target=_serve_sync, args=(args.sync_fd, service), daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        service.close()
     return 0
+
+
+def _serve_sync(fd, service):
+    """The harness's state() asks here, so that it reads every change already answered."""
+    with socket.socket(fileno=fd) as channel:
+        while True:
+            request = channel.recv(64)
+            if not request:
+                return
+            service.flush()
+            channel.sendall(request)
 
 
 if __name__ == "__main__":

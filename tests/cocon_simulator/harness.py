@@ -11,6 +11,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,8 @@ class Simulator:
     ``"a,b"`` or a list of names (see dialects.py); an unknown name fails here, before the
     process starts. ``latency_ms`` None leaves the dialect's latency. ``initial_state``
     (a dict in the state-file shape; gaps are filled, see model.normalize_state) replaces
-    the factory state. The password is random unless given, and reaches the subprocess
+    the factory state. ``state()`` holds every change answered so far, whatever
+    ``write_delay`` (None: the simulator's default). The password is random unless given, and reaches the subprocess
     through its environment, never its command line.
     """
 
@@ -49,6 +51,7 @@ class Simulator:
         seed=None,
         drop_after=None,
         refuse_login=False,
+        write_delay=None,
         workdir=None,
         host="127.0.0.1",
         port=0,
@@ -65,6 +68,7 @@ class Simulator:
             "seed": seed,
             "drop_after": drop_after,
             "refuse_login": refuse_login,
+            "write_delay": write_delay,
         }
         self.startup_timeout = startup_timeout
         self._own_workdir = workdir is None
@@ -80,6 +84,7 @@ class Simulator:
         if initial_state is not None:
             persistence.save_state(self.state_path, initial_state)
         self._process = None
+        self._sync = None
 
     # -- lifecycle --------------------------------------------------------------------
     def _argv(self):
@@ -105,6 +110,8 @@ class Simulator:
             argv += ["--drop-after", str(knobs["drop_after"])]
         if knobs["refuse_login"]:
             argv.append("--refuse-login")
+        if knobs["write_delay"] is not None:
+            argv += ["--write-delay", str(knobs["write_delay"])]
         return argv
 
     def start(self):
@@ -115,10 +122,15 @@ class Simulator:
         env = dict(os.environ)
         env[PASSWORD_ENV] = self.password
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [_TESTS_DIR, env.get("PYTHONPATH")]))
-        with open(self.output_path, "ab") as output:
-            self._process = subprocess.Popen(
-                self._argv(), env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-            )
+        self._sync, theirs = socket.socketpair()
+        try:
+            with open(self.output_path, "ab") as output:
+                self._process = subprocess.Popen(
+                    self._argv() + ["--sync-fd", str(theirs.fileno())], env=env, stdout=output,
+                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, pass_fds=[theirs.fileno()],
+                )
+        finally:
+            theirs.close()
         deadline = time.monotonic() + self.startup_timeout
         while not os.path.exists(self.ready_path):
             if self._process.poll() is not None:
@@ -136,6 +148,9 @@ class Simulator:
 
     def stop(self):
         process, self._process = self._process, None
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
         if process is None:
             return
         if process.poll() is None:
@@ -170,8 +185,24 @@ class Simulator:
 
     # -- inspection -------------------------------------------------------------------
     def state(self):
+        """The parsed state file, holding every change answered so far."""
+        self.sync()
         with open(self.state_path, encoding="utf-8") as handle:
             return json.load(handle)
+
+    def sync(self, timeout=30.0):
+        """Have a running simulator write its state file now. On its own it writes a change
+        ``write_delay`` (server.WRITE_DELAY) after it, and what is left when it stops."""
+        if not self.running:
+            return
+        self._sync.settimeout(timeout)
+        try:
+            self._sync.sendall(b"s")
+            answered = self._sync.recv(1)
+        except OSError as exc:
+            raise SimulatorError("the simulator did not write its state: %s" % exc) from None
+        if not answered and self.running:
+            raise SimulatorError("the simulator closed its sync socket:\n" + self.output())
 
     def edit_state(self, change):
         """Apply ``change(state)`` to the state file, as an event outside CoCon would (a

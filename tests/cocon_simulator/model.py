@@ -436,7 +436,9 @@ class Console:
         if len(args) != 2:
             raise _invalid("expected <IFACE_GROUP> <USER>@<DOMAIN>")
         group, user = args
-        alias = next((a for a in domain["aliases"].values() if a["group"] == group and a["iface"] == user), None)
+        alias = self._matching(domain, user.split("@")[0], group, user) or next(
+            (a for a in domain["aliases"].values() if a["group"] == group and a["iface"] == user), None
+        )
         if alias is None:
             raise _error("SIP user %s does not exist in group %s" % (user, group))
         head = "SIP user: %s\nGroup: %s\nDomain: %s\n" % (user, group, name)

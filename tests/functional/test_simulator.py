@@ -12,7 +12,7 @@ import time
 import paramiko
 import pytest
 
-from cocon_simulator import dialects, formatting, ranges
+from cocon_simulator import dialects, formatting, model, ranges
 from cocon_simulator.harness import Simulator, SimulatorError
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "unit", "plugins", "module_utils", "fixtures")
@@ -374,6 +374,57 @@ def test_state_and_host_key_survive_a_restart(simulator):
     assert len(simulator.commands()) == 2
 
 
+def raw_state(sim):
+    """The state file as it is on disk now, without asking the simulator to write first."""
+    with open(sim.state_path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def enabled_in(state, number):
+    return state["domains"]["biysk.local"]["aliases"][number]["properties"].get("api\\call\\enabled")
+
+
+def test_state_reads_every_answered_change_however_late_the_file_is_written(make_simulator):
+    sim = make_simulator(write_delay=60)
+    client = connect(sim)
+    run(client, ALIAS_SET % ("240473", "240473@biysk.local", "true"))
+    assert enabled_in(raw_state(sim), "240473") is None  # not written yet: 60 s to go
+    assert enabled_in(sim.state(), "240473") == "true"  # state() has it written first
+    assert enabled_in(raw_state(sim), "240473") == "true"
+
+    run(client, ALIAS_SET % ("240474", "240474@biysk.local", "true"))
+    client.close()
+    assert enabled_in(raw_state(sim), "240474") is None
+    sim.stop()  # SIGTERM writes what is left
+    assert enabled_in(raw_state(sim), "240474") == "true"
+    sim.start()
+    client = connect(sim)
+    assert "api\\call\\enabled" in run(client, ALIAS_INFO % ("240474", "240474@biysk.local"))
+    client.close()
+
+
+def test_state_file_catches_up_on_its_own_after_a_burst(make_simulator):
+    """What molecule and the demo read: the file itself, a moment after the last change."""
+    sim = make_simulator()
+    client = connect(sim)
+    numbers = [str(n) for n in range(240473, 240480)]
+    for number in numbers:
+        run(client, ALIAS_SET % (number, number + "@biysk.local", "true"))
+    client.close()
+    deadline = time.monotonic() + 10
+    while any(enabled_in(raw_state(sim), n) != "true" for n in numbers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [enabled_in(raw_state(sim), n) for n in numbers] == ["true"] * len(numbers)
+
+
+def test_write_delay_zero_writes_before_the_answer(make_simulator):
+    sim = make_simulator(write_delay=0)
+    client = connect(sim)
+    run(client, ALIAS_SET % ("240473", "240473@biysk.local", "true"))
+    assert enabled_in(raw_state(sim), "240473") == "true"
+    client.close()
+
+
 # -- fault knobs -------------------------------------------------------------------------
 
 def test_latency_knob_delays_every_command(make_simulator):
@@ -661,9 +712,10 @@ def test_crlf_flat_output_is_understood_by_the_collection_parsers(make_simulator
     run_raw(client, "domain/biysk.local/integrations/add tester")
     listing = cocon_parsers.parse_integrations_list(run_raw(client, "domain/biysk.local/integrations/list"))
     assert [row["client_id"] for row in listing] == ["tester"]
-    assert cocon_parsers.parse_parameters(run_raw(client, "api/csta/info"))["tcp_port"] == "4721"
+    csta_defaults = dict((field, model.csta_value_text(value)) for field, value in model.CSTA_DEFAULTS.items())
+    assert cocon_parsers.parse_parameters(run_raw(client, "api/csta/info")) == ("table", csta_defaults)
     aliases = cocon_parsers.parse_alias_info(run_raw(client, ALIAS_INFO % ("24047{3-4}", "24047{3-4}@biysk.local")))
-    assert aliases == {"240473": {"api\\call\\enabled": "true"}, "240474": {}}
+    assert aliases == ("table", {"240473": {"api\\call\\enabled": "true"}, "240474": {}})
     client.close()
 
 
