@@ -2,8 +2,10 @@
 
 import os
 import sys
+import threading
 import time
 
+import paramiko
 import pytest
 
 from ansible_run import FUNCTIONAL_DIR
@@ -196,3 +198,14 @@ def test_other_modes_give_the_same_output(simulator, mode):
         assert first.body == expected
         assert "tomsk.local" in second.body and second.footer is not None
         assert client.connections_opened == (1 if mode == "shell" else 2)
+
+
+def test_no_connection_thread_outlives_its_close(simulator):
+    """paramiko's own close() frees the socket while the connection's thread may still read or
+    write it, and a connection opened next can get the old session's bytes: close_transport
+    returns only once that thread has stopped."""
+    with client_for(simulator, exec_mode="connection_per_command") as client:
+        for _attempt in range(10):
+            client.run("/domain/list")
+            alive = [thread for thread in threading.enumerate() if isinstance(thread, paramiko.Transport)]
+            assert alive == [], alive

@@ -70,6 +70,11 @@ class FakeChannel(object):
         self.status_event.set()
 
 
+class FakeSocket(object):
+    def shutdown(self, how):
+        pass
+
+
 class FakeTransport(object):
     """``channels``: what each channel opened on this connection does, in order (the rest answer)."""
 
@@ -77,9 +82,13 @@ class FakeTransport(object):
         self.channels = list(channels)
         self.executed = []
         self.active = True
+        self.sock = FakeSocket()
 
     def is_active(self):
         return self.active
+
+    def is_alive(self):
+        return False  # no thread of its own
 
     def open_session(self, timeout=None):
         behaviour = self.channels.pop(0) if self.channels else "answer"
