@@ -30,7 +30,7 @@ READS = ["/domain/list", "/api/csta/info", LIST, "/domain/biysk.local/alias/info
 
 
 def fixture(command, dialect=None):
-    """What the fake console of ``dialect`` answers (its fixture file; CR LF added for crlf_flat)."""
+    """The answer as that dialect's console sends it (the fixtures on disk are LF; crlf_flat adds the CR)."""
     return FakeConsole(dialect).answer(command)
 
 
