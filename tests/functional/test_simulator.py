@@ -661,9 +661,10 @@ def test_crlf_flat_output_is_understood_by_the_collection_parsers(make_simulator
     run_raw(client, "domain/biysk.local/integrations/add tester")
     listing = cocon_parsers.parse_integrations_list(run_raw(client, "domain/biysk.local/integrations/list"))
     assert [row["client_id"] for row in listing] == ["tester"]
-    assert cocon_parsers.parse_parameters(run_raw(client, "api/csta/info"))["tcp_port"] == "4721"
-    aliases = cocon_parsers.parse_alias_info(run_raw(client, ALIAS_INFO % ("24047{3-4}", "24047{3-4}@biysk.local")))
-    assert aliases == {"240473": {"api\\call\\enabled": "true"}, "240474": {}}
+    layout, csta = cocon_parsers.parse_parameters(run_raw(client, "api/csta/info"))
+    assert layout == "table" and csta["tcp_port"] == "4721"
+    layout, aliases = cocon_parsers.parse_alias_info(run_raw(client, ALIAS_INFO % ("24047{3-4}", "24047{3-4}@biysk.local")))
+    assert layout == "table" and aliases == {"240473": {"api\\call\\enabled": "true"}, "240474": {}}
     client.close()
 
 
