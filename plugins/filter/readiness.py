@@ -368,8 +368,8 @@ def _widget_check(domain, widget):
             how.append("%s as amoCRM shows them" % _keys_named(by_amocrm, fields))
         if by_record:
             how.append("%s by the fingerprints %s recorded when they were sent (amoCRM does not show them, so a "
-                       "change made in amoCRM's interface would not be seen)" % (_keys_named(by_record, fields),
-                                                                                  record_file))
+                       "change made in amoCRM's interface would not be seen)"
+                       % (_keys_named(by_record, fields), record_file))
         return check("ok", "widget %s holds the settings of %s: %s" % (code, path, "; ".join(how) or "nothing to compare"))
 
     problems = []
