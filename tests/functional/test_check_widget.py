@@ -152,3 +152,12 @@ def test_amocrm_unreachable_is_a_warning_that_says_why(installed):
     (warned,) = widget_checks(run.report)
     assert "cannot read widget %s from amoCRM" % ECSS_WIDGET_CODE in warned["detail"]
     assert "cannot reach amoCRM at http://127.0.0.1:9" in warned["detail"]
+
+
+def test_bad_amocrm_variables_stop_before_anything_is_read(installed):
+    fake, simulator = installed["fake"], installed["simulator"]
+    requests, commands = len(fake.requests), len(simulator.commands())
+    run = installed["cluster"].run(CHECK, extra_vars={"ecss_amocrm_widget_fields": dict(FIELDS, apikey="ecss_secret")})
+    assert run.rc != 0, run
+    assert "ecss_amocrm_widget_fields maps client_id, api_key" in run.output, run
+    assert fake.requests[requests:] == [] and simulator.commands()[commands:] == []
