@@ -79,8 +79,6 @@ class Project:
             'ecss_amocrm_legacy_login': LEGACY_LOGIN,
             'ecss_amocrm_legacy_user_hash': LEGACY_HASH,
             'call_history_smoke_phone': SMOKE_PHONE,
-            # The fake amoCRM speaks plain http (a test server).
-            'ecss_amocrm_validate_certs': False,
         }
         variables.update(overrides)
         self.vars_file = write_secret_file(tmp_path / 'vars.yml', variables)

@@ -7,9 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import io
 import json
-import os
 
 import pytest
 
@@ -19,10 +17,8 @@ from ansible_collections.ecss.callapi.plugins.module_utils.cocon_redact import r
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_validation import CoconInputError
 from ansible_collections.ecss.callapi.plugins.modules import cocon_read
 from ansible_collections.ecss.callapi.tests.unit.plugins.modules.cocon_fake import (
-    FIXTURES,
     PASSWORD,
     FakeConsole,
-    fixture_name,
     run_module,
 )
 
@@ -34,12 +30,8 @@ READS = ["/domain/list", "/api/csta/info", LIST, "/domain/biysk.local/alias/info
 
 
 def fixture(command, dialect=None):
-    for directory in ([os.path.join(FIXTURES, dialect)] if dialect else []) + [FIXTURES]:
-        path = os.path.join(directory, fixture_name(command) + ".txt")
-        if os.path.exists(path):
-            with io.open(path, encoding="utf-8", newline="") as handle:
-                return handle.read()
-    raise AssertionError(command)
+    """The answer as that dialect's console sends it (the fixtures on disk are LF; crlf_flat adds the CR)."""
+    return FakeConsole(dialect).answer(command)
 
 
 @pytest.mark.parametrize("command", READS)
