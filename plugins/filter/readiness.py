@@ -26,10 +26,12 @@ STATUSES = ("ok", "warn", "fail")
 CLUSTER_CHECKS = ("csta_enabled",)
 NODE_CHECKS = ("site_file", "certificate_covers_public_host", "certificate_expiry", "certificate_trusted",
                "served_certificate_matches", "call_api_reachable")
-DOMAIN_CHECKS = ("integration_present", "settings_key_matches")
+# widget_settings_match only for a domain with an amoCRM widget code (ecss_amocrm_widget_code).
+DOMAIN_CHECKS = ("integration_present", "settings_key_matches", "widget_settings_match")
 SUBSCRIBER_CHECKS = ("alias_exists", "permission_enabled", "phone_registered", "amocrm_user_named")
 WIDGET_PROPERTY = "api\\call\\enabled"
 SITE_YML = "run playbooks/site.yml"
+ROTATE_YML = "playbooks/rotate_keys.yml"
 
 
 def _check(scope, target, name, status, detail, fix=None, node=None, domain=None):
@@ -307,6 +309,94 @@ def _domain_checks(domain, integrations, record):
     return checks
 
 
+def _keys_named(keys, fields):
+    """``ecss_secret (api_key)``: a template key and the collection's value it holds."""
+    source = dict((key, name) for name, key in (fields or {}).items() if key)
+    return ", ".join("%s (%s)" % (key, source[key]) if key in source else key for key in keys)
+
+
+def _widget_check(domain, widget):
+    """widget_settings_match: does the domain's widget in amoCRM hold what its settings file says?
+
+    ``widget``: ``code``, ``fields`` (ecss_amocrm_widget_fields), ``settings_file``, ``record_file``,
+    ``read`` (the ``amocrm_widget_info`` result: ``failed``, ``msg``, ``found``, ``widget``,
+    ``recorded``) and ``match`` (``amocrm_widget_settings_match`` of the file's values; None when
+    not compared). Template keys are named, values never (the inputs hold fingerprints only).
+    """
+    name = domain["name"]
+    code, fields = widget.get("code"), widget.get("fields") or {}
+    read, match = widget.get("read") or {}, widget.get("match")
+    path = widget.get("settings_file") or "%s.json" % name
+    record_file = widget.get("record_file") or "%s.amocrm_widget.json" % name
+
+    def check(status, detail, fix=None):
+        return _check("domain", name, "widget_settings_match", status, detail, fix, domain=name)
+
+    if read.get("failed") or "found" not in read:
+        return check("warn", "cannot read widget %s from amoCRM, so whether it holds the settings of %s is unknown: %s"
+                     % (code, path, read.get("msg") or "no answer"),
+                     "check that the controller reaches the amoCRM account (ecss_amocrm_base_url or "
+                     "ecss_amocrm_subdomain, ecss_amocrm_accounts) and that the token is an account administrator's; "
+                     "then run this check again")
+    if not read.get("found"):
+        return check("fail", "the amoCRM account has no widget with code %s: operators get no ECSS-10 widget" % code,
+                     "set ecss_amocrm_widget_code (or ecss_amocrm_accounts[%s].widget_code) to the widget's code "
+                     "(ecss.callapi.amocrm_widget_info name=ecss finds it), then %s" % (name, SITE_YML))
+    if match is None:
+        return check("warn", "not compared: %s holds no settings to compare widget %s with" % (path, code),
+                     "fix settings_key_matches first")
+    if not match.get("installed"):
+        return check("fail", "widget %s is not installed in the amoCRM account: operators have no ECSS-10 widget"
+                     % code, "%s: it installs the widget with the settings of %s" % (SITE_YML, path))
+
+    observed = (read.get("widget") or {}).get("settings") or {}
+    recorded = read.get("recorded") or {}
+    verified = match.get("verified") or {}
+    differences = match.get("differences") or []
+    # amocrm_widget lets the record vouch for a secret amoCRM shows differently (a masked value
+    # must not make every run send again); the widget works with what amoCRM holds, so here a
+    # secret amoCRM shows with another fingerprint differs, whatever the record says.
+    overruled = sorted(k for k, how in verified.items() if how == "record" and k in observed)
+    shown = [k for k in differences if k in observed]
+    stale = [k for k in differences if k not in observed and k in recorded]
+    unknown = [k for k in differences if k not in observed and k not in recorded]
+    if not differences and not overruled:
+        by_amocrm = [k for k in sorted(verified) if verified[k] == "amocrm"]
+        by_record = [k for k in sorted(verified) if verified[k] == "record"]
+        how = []
+        if by_amocrm:
+            how.append("%s as amoCRM shows them" % _keys_named(by_amocrm, fields))
+        if by_record:
+            how.append("%s by the fingerprints %s recorded when they were sent (amoCRM does not show them, so a "
+                       "change made in amoCRM's interface would not be seen)"
+                       % (_keys_named(by_record, fields), record_file))
+        return check("ok", "widget %s holds the settings of %s: %s" % (code, path, "; ".join(how) or "nothing to compare"))
+
+    problems = []
+    if shown or overruled:
+        problems.append("amoCRM shows other values than %s for %s" % (path, _keys_named(sorted(shown + overruled), fields)))
+    if stale:
+        problems.append("%s holds other values than were last sent to the widget (fingerprints in %s) for %s"
+                        % (path, record_file, _keys_named(stale, fields)))
+    if unknown:
+        problems.append("amoCRM does not show and %s does not record %s, so they cannot be compared"
+                        % (record_file, _keys_named(unknown, fields)))
+    if match.get("unresolved_users"):
+        problems.append("amoCRM has no user %s" % ", ".join(match["unresolved_users"]))
+    detail = "widget %s: %s" % (code, "; ".join(problems))
+    if not (shown or overruled or stale or match.get("unresolved_users")):
+        return check("warn", detail, "%s: it sends the settings once more and records their fingerprints in %s"
+                     % (SITE_YML, record_file))
+    fix = "%s: it sends the values of %s to the widget" % (SITE_YML, path)
+    if overruled:
+        # site.yml would believe its record for these keys and send nothing.
+        fix = "delete %s, then %s" % (record_file, fix)
+    if fields.get("api_key") in shown + overruled + stale:
+        fix += (" (CoCon's key included); if the key was changed in amoCRM on purpose, give CoCon, the settings "
+                "file and the widget one new key with %s instead" % ROTATE_YML)
+    return check("fail", detail, fix)
+
+
 def _subscriber_checks(domain, subscriber, reading):
     name = domain["name"]
     number = str(subscriber["number"])
@@ -388,20 +478,24 @@ def widget_settings_record(text, path=None):
     return dict(record, client_id=data.get("client_id"), api_key_fingerprint=key_fingerprint(data["api_key"]))
 
 
-def readiness_cocon_checks(domains, csta=None, integrations=None, records=None, subscribers=None):
-    """Cluster, domain and subscriber checks from what CoCon and the settings files showed.
+def readiness_cocon_checks(domains, csta=None, integrations=None, records=None, subscribers=None, widgets=None):
+    """Cluster, domain and subscriber checks from what CoCon, the settings files and amoCRM showed.
 
     ``integrations`` and ``subscribers`` map a domain name to the result of
     ``integration_info`` and ``subscriber_info``; ``records`` a domain name to what its widget
-    settings file holds (``exists``, ``client_id``, ``api_key_fingerprint``, ``path``, ``error``).
+    settings file holds (``exists``, ``client_id``, ``api_key_fingerprint``, ``path``, ``error``);
+    ``widgets`` a domain with an amoCRM widget code to what ``_widget_check`` reads (a domain
+    not in it gets no widget_settings_match).
     """
     if not isinstance(domains, list):
         raise AnsibleFilterError("readiness_cocon_checks: expected ecss_domains (a list), got %r" % (domains,))
-    integrations, records, subscribers = integrations or {}, records or {}, subscribers or {}
+    integrations, records, subscribers, widgets = integrations or {}, records or {}, subscribers or {}, widgets or {}
     checks = [_csta_check(csta)]
     for domain in domains:
         name = domain["name"]
         checks.extend(_domain_checks(domain, integrations.get(name), records.get(name)))
+        if widgets.get(name):
+            checks.append(_widget_check(domain, widgets[name]))
         result = subscribers.get(name) or {}
         readings = dict((str(entry.get("alias")), entry) for entry in result.get("subscribers") or [])
         for subscriber in domain.get("subscribers") or []:

@@ -12,7 +12,7 @@ import time
 import paramiko
 import pytest
 
-from cocon_simulator import dialects, formatting, model, ranges
+from cocon_simulator import dialects, formatting, ranges
 from cocon_simulator.harness import Simulator, SimulatorError
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(__file__)), "unit", "plugins", "module_utils", "fixtures")
@@ -712,10 +712,10 @@ def test_crlf_flat_output_is_understood_by_the_collection_parsers(make_simulator
     run_raw(client, "domain/biysk.local/integrations/add tester")
     listing = cocon_parsers.parse_integrations_list(run_raw(client, "domain/biysk.local/integrations/list"))
     assert [row["client_id"] for row in listing] == ["tester"]
-    csta_defaults = dict((field, model.csta_value_text(value)) for field, value in model.CSTA_DEFAULTS.items())
-    assert cocon_parsers.parse_parameters(run_raw(client, "api/csta/info")) == ("table", csta_defaults)
-    aliases = cocon_parsers.parse_alias_info(run_raw(client, ALIAS_INFO % ("24047{3-4}", "24047{3-4}@biysk.local")))
-    assert aliases == ("table", {"240473": {"api\\call\\enabled": "true"}, "240474": {}})
+    layout, csta = cocon_parsers.parse_parameters(run_raw(client, "api/csta/info"))
+    assert layout == "table" and csta["tcp_port"] == "4721"
+    layout, aliases = cocon_parsers.parse_alias_info(run_raw(client, ALIAS_INFO % ("24047{3-4}", "24047{3-4}@biysk.local")))
+    assert layout == "table" and aliases == {"240473": {"api\\call\\enabled": "true"}, "240474": {}}
     client.close()
 
 

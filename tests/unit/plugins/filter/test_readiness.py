@@ -252,3 +252,150 @@ def test_settings_record_keeps_only_the_fingerprint():
     assert key not in repr(record)
     assert widget_settings_record(None, "/w/x.json")["exists"] is False
     assert widget_settings_record("{not json", "/w/x.json")["error"] == "not a JSON settings file"
+
+
+# -- widget_settings_match: the widget in amoCRM against the settings file -------------------------
+
+KEY = "2hBqT4acTLhcvFq29qW429TF26cfv9Wqkzn4Ga4chYC2hyhT2WkdknnWC94dFTKC"
+FIELDS = {"client_id": "ecss_client", "api_key": "ecss_secret", "call_api_host": "ecss_host",
+          "call_api_port": "ecss_port", "domain": "ecss_vpbx", "users": "ecss_phones"}
+TEMPLATE = [{"key": "ecss_client", "type": "text"}, {"key": "ecss_secret", "type": "pass"},
+            {"key": "ecss_host", "type": "text"}, {"key": "ecss_port", "type": "text"},
+            {"key": "ecss_vpbx", "type": "text"}, {"key": "ecss_phones", "type": "users"}]
+
+
+def settings_file(key=KEY):
+    """What site.yml wrote to biysk.local.json."""
+    from ansible_collections.ecss.callapi.plugins.filter.widget import widget_settings
+    return widget_settings(DOMAINS[0], key, "ecss.example.test", 8088)
+
+
+def widget_read(key=KEY, installed=True, shown=None, recorded=True, **changes):
+    """An amocrm_widget_info result for the widget site.yml installed from settings_file(key):
+    amoCRM shows the text values and the users, never the pass value; the record holds its fingerprint."""
+    from ansible_collections.ecss.callapi.plugins.module_utils.amocrm import fingerprint
+    settings = {"ecss_client": "amocrm", "ecss_host": "ecss.example.test", "ecss_port": "8088",
+                "ecss_vpbx": "biysk.local", "ecss_phones": {"5001": "240473", "5002": "240474"}}
+    settings.update(shown or {})
+    sent = dict(settings, ecss_secret=key)
+    read = {"failed": False, "found": True,
+            "widget": {"code": "ecss10_call_api", "installed": installed, "template": TEMPLATE,
+                       "settings": settings if installed else None, "secret_keys": ["ecss_secret"]},
+            "recorded": dict((k, fingerprint(v)) for k, v in sent.items()) if recorded else None,
+            "user_ids": {"Ivan Petrov": 5001, "Maria <b>Sidorova</b>": 5002}}
+    read.update(changes)
+    return read
+
+
+def widget_checks(read, wanted_key=KEY, compared=True):
+    """readiness_cocon_checks with the widget of biysk.local compared as check.yml compares it."""
+    from ansible_collections.ecss.callapi.plugins.filter.amocrm_widget import (
+        amocrm_widget_settings, amocrm_widget_settings_match)
+    match = None
+    if compared and read.get("found"):
+        wanted = amocrm_widget_settings(settings_file(wanted_key), FIELDS)
+        match = amocrm_widget_settings_match(wanted, read, ["ecss_secret"])
+    widget = {"code": "ecss10_call_api", "fields": FIELDS, "settings_file": "/srv/w/biysk.local.json",
+              "record_file": "/srv/w/biysk.local.amocrm_widget.json",
+              "read": dict((k, v) for k, v in read.items() if k != "user_ids"), "match": match}
+    return readiness_cocon_checks(DOMAINS, widgets={"biysk.local": widget}, **copy.deepcopy(GOOD_COCON))
+
+
+def widget_check_of(checks):
+    found = [c for c in checks if c["check"] == "widget_settings_match"]
+    assert len(found) == 1 and found[0]["scope"] == "domain" and found[0]["target"] == "biysk.local"
+    assert found[0]["domain"] == "biysk.local" and found[0]["node"] is None
+    return found[0]
+
+
+def test_no_widget_code_no_widget_check():
+    assert [c for c in cocon() if c["check"] == "widget_settings_match"] == []
+
+
+def test_widget_holding_the_settings_file_is_ok_and_says_how_it_was_verified():
+    checks = widget_checks(widget_read())
+    assert failing(checks) == []
+    assert [c["check"] for c in checks if c["scope"] == "domain"] == [
+        "integration_present", "settings_key_matches", "widget_settings_match"]
+    check = widget_check_of(checks)
+    assert check["fix"] is None
+    assert "ecss_client (client_id), ecss_host (call_api_host)" in check["detail"]
+    assert "ecss_secret (api_key) by the fingerprints /srv/w/biysk.local.amocrm_widget.json recorded" in check["detail"]
+
+
+@pytest.mark.parametrize("read, wanted_key, status, named", [
+    # Changed by hand in amoCRM: a value amoCRM shows.
+    (widget_read(shown={"ecss_host": "old.example.test"}), KEY, "fail", "amoCRM shows other values"),
+    # The settings file got another key than the widget was last sent (the record tells).
+    (widget_read(), "new" + KEY, "fail", "holds other values than were last sent"),
+    # A user's phone changed in amoCRM.
+    (widget_read(shown={"ecss_phones": {"5001": "240473"}}), KEY, "fail", "ecss_phones (users)"),
+    # No record and amoCRM does not show the key: cannot be decided.
+    (widget_read(recorded=False), KEY, "warn", "cannot be compared"),
+])
+def test_each_widget_difference_names_its_keys_never_values(read, wanted_key, status, named):
+    checks = widget_checks(read, wanted_key)
+    assert failing(checks) == [("biysk.local", "widget_settings_match", status)]
+    check = widget_check_of(checks)
+    assert named in check["detail"] and check["fix"].startswith("run playbooks/site.yml")
+    for secret in (KEY, "new" + KEY, "old.example.test", "240473"):
+        assert secret not in check["detail"] + check["fix"]
+
+
+def test_a_changed_key_names_the_key_field_and_rotation():
+    check = widget_check_of(widget_checks(widget_read(), "new" + KEY))
+    assert "ecss_secret (api_key)" in check["detail"] and "ecss_client" not in check["detail"]
+    assert "rotate_keys.yml" in check["fix"]
+    assert "rotate_keys.yml" not in widget_check_of(
+        widget_checks(widget_read(shown={"ecss_port": "9999"})))["fix"]
+
+
+def test_a_key_typed_text_is_compared_by_fingerprint_where_amocrm_shows_it():
+    """A template that types the key text: amoCRM shows it (as a fingerprint, by secret_keys), so a key
+    changed in amoCRM behind the record's back is seen."""
+    from ansible_collections.ecss.callapi.plugins.module_utils.amocrm import fingerprint
+    template = [dict(f, type="text") if f["key"] == "ecss_secret" else f for f in TEMPLATE]
+    read = widget_read(shown={"ecss_secret": fingerprint("changed in amoCRM")})
+    read["widget"]["template"] = template
+    check = widget_check_of(widget_checks(read))
+    assert check["status"] == "fail"
+    assert "amoCRM shows other values than /srv/w/biysk.local.json for ecss_secret (api_key)" in check["detail"]
+    # amocrm_widget believes its record for such a key: the fix removes the record first.
+    assert check["fix"].startswith("delete /srv/w/biysk.local.amocrm_widget.json, then run playbooks/site.yml")
+    assert "rotate_keys.yml" in check["fix"]
+    read["widget"]["settings"]["ecss_secret"] = fingerprint(KEY)
+    assert widget_check_of(widget_checks(read))["status"] == "ok"
+
+
+def test_widget_not_installed_or_unknown_fails():
+    check = widget_check_of(widget_checks(widget_read(installed=False, recorded=False)))
+    assert check["status"] == "fail" and "not installed" in check["detail"] and "site.yml" in check["fix"]
+    check = widget_check_of(widget_checks({"failed": False, "found": False, "widget": None}))
+    assert check["status"] == "fail" and "no widget with code ecss10_call_api" in check["detail"]
+    assert "ecss_amocrm_widget_code" in check["fix"]
+
+
+@pytest.mark.parametrize("read", [
+    {"failed": True, "msg": "amoCRM answered HTTP 401 Unauthorized: Invalid user name or password"},
+    {"failed": True, "msg": "cannot reach https://mycompany.amocrm.ru: Connection refused"},
+    {},
+])
+def test_amocrm_unreadable_is_a_warning_that_says_why(read):
+    check = widget_check_of(widget_checks(read, compared=False))
+    assert check["status"] == "warn"
+    assert (read.get("msg") or "no answer") in check["detail"] and "run this check again" in check["fix"]
+
+
+def test_no_settings_file_leaves_the_widget_uncompared():
+    check = widget_check_of(widget_checks(widget_read(), compared=False))
+    assert check["status"] == "warn" and "not compared" in check["detail"]
+    assert check["fix"] == "fix settings_key_matches first"
+
+
+def test_widget_check_in_the_report_sections_and_html():
+    report = report_of([], widget_checks(widget_read(shown={"ecss_host": "old.example.test"})))
+    assert report["ready"] is False
+    lines = [s for s in readiness_sections(report) if s["section"] == "domain biysk.local"][0]["lines"]
+    assert lines[0].startswith("FAIL biysk.local widget_settings_match: widget ecss10_call_api: amoCRM shows")
+    page = readiness_html(report, DOMAINS)
+    assert 'class="fail" data-check="widget_settings_match"' in page and "old.example.test" not in page
