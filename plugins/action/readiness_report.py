@@ -50,17 +50,17 @@ def _directory(path, check_mode):
         if parent == path:
             break
         path = parent
-    changed = bool(missing)
-    if check_mode:
-        return changed
-    for created in reversed(missing):
-        os.mkdir(created, 0o700)
-        os.chmod(created, 0o700)
-    top = missing[0] if missing else path
-    if stat.S_IMODE(os.stat(top).st_mode) != 0o700:
-        os.chmod(top, 0o700)
-        changed = True
-    return changed
+    if not missing:
+        if stat.S_IMODE(os.stat(path).st_mode) == 0o700:
+            return False
+        if not check_mode:
+            os.chmod(path, 0o700)
+        return True
+    if not check_mode:
+        for created in reversed(missing):
+            os.mkdir(created, 0o700)
+            os.chmod(created, 0o700)  # whatever the umask
+    return True
 
 
 def _write(path, data, check_mode):

@@ -1,0 +1,53 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The report's files: directory 0700, files 0600, written only when they differ, nothing in check mode."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import stat
+
+import pytest
+
+from ansible.errors import AnsibleActionFail
+
+from ansible_collections.ecss.callapi.plugins.action.readiness_report import _directory, _write
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_directory_is_made_0700_with_its_missing_parents(tmp_path):
+    dest = str(tmp_path / "a" / "report")
+    assert _directory(dest, check_mode=True) is True and not os.path.exists(dest)
+    assert _directory(dest, check_mode=False) is True
+    assert mode(dest) == 0o700 and mode(str(tmp_path / "a")) == 0o700
+    assert _directory(dest, check_mode=False) is False
+
+
+def test_existing_directory_is_made_0700(tmp_path):
+    os.chmod(str(tmp_path), 0o755)
+    assert _directory(str(tmp_path), check_mode=True) is True and mode(str(tmp_path)) == 0o755
+    assert _directory(str(tmp_path), check_mode=False) is True and mode(str(tmp_path)) == 0o700
+    assert _directory(str(tmp_path), check_mode=True) is False
+
+
+def test_a_file_where_the_directory_goes_is_an_error(tmp_path):
+    (tmp_path / "report").write_text("x")
+    with pytest.raises(AnsibleActionFail, match="not a directory"):
+        _directory(str(tmp_path / "report"), check_mode=False)
+
+
+def test_file_is_written_0600_once_and_never_in_check_mode(tmp_path):
+    path = str(tmp_path / "readiness.json")
+    assert _write(path, b"{}\n", check_mode=True) is True and not os.path.exists(path)
+    assert _write(path, b"{}\n", check_mode=False) is True
+    assert mode(path) == 0o600 and open(path, "rb").read() == b"{}\n"
+    assert _write(path, b"{}\n", check_mode=False) is False
+    os.chmod(path, 0o644)
+    assert _write(path, b"{}\n", check_mode=False) is True and mode(path) == 0o600
+    assert _write(path, b"[]\n", check_mode=True) is True and open(path, "rb").read() == b"{}\n"
+    assert os.listdir(str(tmp_path)) == ["readiness.json"]
