@@ -32,6 +32,7 @@ attributes:
     support: none
   action_group:
     support: none
+    membership: []
 options:
   checks:
     description:
