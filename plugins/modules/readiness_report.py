@@ -13,8 +13,8 @@ short_description: Write readiness.json and readiness.html on the controller fro
 version_added: 0.1.0
 description:
   - Puts the checks together into the report of P(ecss.callapi.readiness_report#filter), writes it
-    to O(dest)C(/readiness.json) (as C(to_nice_json(indent=2))) and O(dest)C(/readiness.html) (as
-    P(ecss.callapi.readiness_html#filter)), both mode C(0600), O(dest) made C(0700), and returns only
+    into the directory O(dest) as C(readiness.json) (C(to_nice_json(indent=2))) and C(readiness.html)
+    (P(ecss.callapi.readiness_html#filter)), both mode C(0600), O(dest) made C(0700), and returns only
     what later tasks need (RV(ready), RV(counts), RV(sections)), never the checks themselves.
   - An action plugin that runs on the controller, whatever the task's host; it never connects to the host.
   - C(playbooks/check.yml) uses it so that the report of thousands of checks is built and serialised
