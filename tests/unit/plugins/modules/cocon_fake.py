@@ -21,7 +21,7 @@ import re
 import pytest
 
 from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.ecss.callapi.tests.unit.compat.module_args import patch_module_args
 try:
     from ansible.module_utils import _internal as ansible_internal  # ansible-core 2.19+
 except ImportError:

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.ecss.callapi.tests.unit.compat.module_args import patch_module_args
 from ansible_collections.ecss.callapi.plugins.module_utils import amocrm
 from ansible_collections.ecss.callapi.plugins.modules import amocrm_widget, amocrm_widget_info
 from ansible_collections.ecss.callapi.tests.unit.plugins.amocrm_widget_api import CODE, WidgetAPI
