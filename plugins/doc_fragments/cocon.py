@@ -108,3 +108,41 @@ notes:
   - A module that fails after changing something reports C(changed=true) and, in RV(commands), the
     mutating commands it sent.
 """
+
+    # The batch options of the modules that work through many aliases at once
+    # (ecss.callapi.alias_property, ecss.callapi.subscriber_info).
+    ALIAS_BATCH = r"""
+options:
+  domain:
+    description: ECSS-10 domain (virtual PBX) name.
+    type: str
+    required: true
+  aliases:
+    description:
+      - The aliases (subscriber numbers). Each is a number as a string (C("240473"); a YAML integer or
+        float is refused, quote it), which uses O(group) and the interface C(<number>@<domain>), or a
+        dict with C(alias), and optionally C(group) and C(iface).
+    type: list
+    elements: raw
+    required: true
+  group:
+    description: Interface group (the SIP user group the subscribers were declared in, e.g. C(loc.gr)) for aliases that do not name their own.
+    type: str
+  use_ranges:
+    description:
+      - Read runs of consecutive numbers with one ECSS range command each, once the console proved
+        that it reads them (every member shown on its own; see M(ecss.callapi.alias_property)).
+        V(false) never sends a range.
+      - With O(cocon_capabilities) from M(ecss.callapi.cocon_facts) the range test is not repeated.
+    type: bool
+    default: true
+  parallel_connections:
+    description:
+      - At most this many SSH connections (1 to 16) work through the per-alias commands at the same time.
+      - While commands share one connection's exec channels, one connection is added per 48 pending
+        commands, so small runs stay on one connection and in order. When the console serves one
+        command per connection (see O(cocon_exec_mode)), every command logs in anyway and up to this
+        many run at once. The plan is made again after every fallback.
+    type: int
+    default: 8
+"""

@@ -56,6 +56,18 @@ def cocon_argument_spec(**module_options):
     return spec
 
 
+def alias_batch_argument_spec(**module_options):
+    """Connection options plus the batch options of doc fragment ``ecss.callapi.cocon.alias_batch``."""
+    return cocon_argument_spec(
+        domain=dict(type="str", required=True),
+        aliases=dict(type="list", elements="raw", required=True),
+        group=dict(type="str"),
+        use_ranges=dict(type="bool", default=True),
+        parallel_connections=dict(type="int", default=8),
+        **module_options
+    )
+
+
 def client_from_params(params, capabilities):
     """A :class:`CoconClient` for the connection options; bad options raise CoconInputError."""
     if params["cocon_password"] is None:

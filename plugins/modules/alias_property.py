@@ -18,7 +18,8 @@ description:
     whose value differs. Every alias line CoCon prints after C(alias/set) is checked; a flagged
     line (alias does not exist, no free licence, ...) fails the task naming that alias, after the
     other aliases were applied.
-  - Hundreds of aliases go in one task, over up to O(parallel_connections) SSH sessions.
+  - Hundreds of aliases go in one task, over up to O(parallel_connections) SSH sessions. With limited
+    licences (C(L) flags) the aliases that get one may differ between parallel runs.
   - "Number ranges (C(2404{70-79})) in C(alias/info) and C(alias/set) are not confirmed on real
     consoles. With O(use_ranges=true) the module reads one run of consecutive numbers (whose
     interface is C(<number>@<domain>)) with one range command, and uses ranges only when that
@@ -36,6 +37,7 @@ author:
   - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
+  - ecss.callapi.cocon.alias_batch
   - ecss.callapi.attributes
   - ecss.callapi.attributes.state
   - ecss.callapi.attributes.cocon_group
@@ -48,21 +50,6 @@ attributes:
     details:
       - Old and new value of each alias to change.
 options:
-  domain:
-    description: ECSS-10 domain (virtual PBX) name.
-    type: str
-    required: true
-  aliases:
-    description:
-      - The aliases (subscriber numbers). Each is a number as a string (C("240473"); a YAML integer or
-        float is refused, quote it), which uses O(group) and the interface C(<number>@<domain>), or a
-        dict with C(alias), and optionally C(group) and C(iface).
-    type: list
-    elements: raw
-    required: true
-  group:
-    description: Interface group (the SIP user group the subscribers were declared in, e.g. C(loc.gr)) for aliases that do not name their own.
-    type: str
   property:
     description: Alias property. The backslashes are part of the name and reach CoCon literally.
     type: str
@@ -73,23 +60,6 @@ options:
         C(True) or C(False)), a number its digits.
     type: raw
     default: "true"
-  use_ranges:
-    description:
-      - Read and set runs of consecutive numbers with one ECSS range command each, once the console
-        proved that it reads them (see the description). V(false) never sends a range.
-      - With O(cocon_capabilities) from M(ecss.callapi.cocon_facts) the range test is not repeated.
-    type: bool
-    default: true
-  parallel_connections:
-    description:
-      - At most this many SSH connections (1 to 16) work through the per-alias commands at the same time.
-      - While commands share one connection's exec channels, one connection is added per 48 pending
-        commands, so small runs stay on one connection and in order. When the console serves one
-        command per connection (see O(cocon_exec_mode)), every command logs in anyway and up to this
-        many run at once. The plan is made again after every fallback.
-      - With limited licences (C(L) flags) the aliases that get one may differ between parallel runs.
-    type: int
-    default: 8
 """
 
 EXAMPLES = r"""
@@ -142,19 +112,14 @@ capabilities:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_alias import DEFAULT_PROPERTY, ensure_alias_property
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import cocon_argument_spec, run_cocon_module
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import alias_batch_argument_spec, run_cocon_module
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=cocon_argument_spec(
-            domain=dict(type="str", required=True),
-            aliases=dict(type="list", elements="raw", required=True),
-            group=dict(type="str"),
+        argument_spec=alias_batch_argument_spec(
             property=dict(type="str", default=DEFAULT_PROPERTY),
             value=dict(type="raw", default="true"),
-            use_ranges=dict(type="bool", default=True),
-            parallel_connections=dict(type="int", default=8),
         ),
         supports_check_mode=True,
     )

@@ -26,37 +26,15 @@ author:
   - ecss.callapi contributors (@ecss)
 extends_documentation_fragment:
   - ecss.callapi.cocon
+  - ecss.callapi.cocon.alias_batch
   - ecss.callapi.attributes
   - ecss.callapi.attributes.info
   - ecss.callapi.attributes.cocon_group
 options:
-  domain:
-    description: ECSS-10 domain (virtual PBX) name.
-    type: str
-    required: true
-  aliases:
-    description:
-      - The aliases, as for M(ecss.callapi.alias_property) - a number as a string, which uses O(group) and the
-        interface C(<number>@<domain>), or a dict with C(alias) and optionally C(group) and C(iface).
-    type: list
-    elements: raw
-    required: true
-  group:
-    description: Interface group (the SIP user group, e.g. C(loc.gr)) for aliases that do not name their own.
-    type: str
   registration:
     description: Also read whether a phone is registered (one C(sip/user/info) per alias that exists).
     type: bool
     default: true
-  use_ranges:
-    description: Read runs of consecutive numbers with one C(alias/info) range each, once the console proved it reads them.
-    type: bool
-    default: true
-  parallel_connections:
-    description:
-      - At most this many SSH connections (1 to 16) read at the same time; planned as in M(ecss.callapi.alias_property).
-    type: int
-    default: 8
 """
 
 EXAMPLES = r"""
@@ -132,20 +110,13 @@ capabilities:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import cocon_argument_spec, run_cocon_module
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_module import alias_batch_argument_spec, run_cocon_module
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_subscriber import subscriber_info
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=cocon_argument_spec(
-            domain=dict(type="str", required=True),
-            aliases=dict(type="list", elements="raw", required=True),
-            group=dict(type="str"),
-            registration=dict(type="bool", default=True),
-            use_ranges=dict(type="bool", default=True),
-            parallel_connections=dict(type="int", default=8),
-        ),
+        argument_spec=alias_batch_argument_spec(registration=dict(type="bool", default=True)),
         supports_check_mode=True,
     )
     run_cocon_module(module, subscriber_info)
