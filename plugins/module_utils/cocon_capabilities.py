@@ -4,7 +4,8 @@
 """What this console was seen to do, shared by every connection of a module run.
 
 Each unconfirmed behaviour (cocon-reference.md: number ranges, several exec channels per
-connection, the layouts of the two ``info`` commands) starts unknown and is decided once by
+connection, batch use of the interactive console, the layouts of the two ``info`` commands)
+starts unknown and is decided once by
 what the console does, or is handed in (``cocon_capabilities``, usually from
 ``ecss.callapi.cocon_facts``) so that it is not probed again.
 """
@@ -30,6 +31,7 @@ class CoconCapabilities(object):
         self.number_ranges = None
         self.alias_set_ranges = None
         self.exec_channels_per_connection = None
+        self.interactive_shell = None
         self.csta_info_layout = None
         self.alias_info_layout = None
         self.nodes = None
@@ -38,6 +40,8 @@ class CoconCapabilities(object):
         self._lock = threading.Lock()
         # One connection at a time finds out whether a second exec channel works.
         self.channel_probe_lock = threading.Lock()
+        # ... and, once it does not, whether an interactive session can carry the commands instead.
+        self.shell_probe_lock = threading.Lock()
 
     @classmethod
     def from_option(cls, value, option="cocon_capabilities"):
@@ -48,12 +52,13 @@ class CoconCapabilities(object):
         if not isinstance(value, dict):
             raise CoconInputError("%s must be a dict (the cocon_capabilities that cocon_facts returns), got %s"
                                   % (option, type(value).__name__))
-        for key in ("number_ranges", "number_ranges_tested", "alias_set_ranges"):
+        for key in ("number_ranges", "number_ranges_tested", "alias_set_ranges", "interactive_shell"):
             if value.get(key) is not None and not isinstance(value[key], bool):
                 raise CoconInputError("%s.%s must be true, false or null, got %r" % (option, key, value[key]))
         if value.get("number_ranges") is not None and value.get("number_ranges_tested", True):
             capabilities.number_ranges = value["number_ranges"]
         capabilities.alias_set_ranges = value.get("alias_set_ranges")
+        capabilities.interactive_shell = value.get("interactive_shell")
         for key, allowed in (("exec_channels_per_connection", EXEC_CHANNELS), ("csta_info_layout", LAYOUTS),
                              ("alias_info_layout", LAYOUTS)):
             if value.get(key) is not None and value[key] not in allowed:
@@ -115,6 +120,7 @@ class CoconCapabilities(object):
             number_ranges_tested=self.number_ranges is not None,
             alias_set_ranges=self.alias_set_ranges,
             exec_channels_per_connection=self.exec_channels_per_connection,
+            interactive_shell=self.interactive_shell,
             csta_info_layout=self.csta_info_layout,
             alias_info_layout=self.alias_info_layout,
             nodes=self.nodes,

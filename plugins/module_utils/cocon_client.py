@@ -9,20 +9,32 @@ real console serves several exec channels on one connection is not confirmed, so
 default ``auto`` mode the first time a second channel is needed the client asks a harmless
 read (``/domain/list``) on it with a short timeout.  A channel that is refused, closed
 without a word or left unanswered makes every connection of the run (they share one
-:class:`CoconCapabilities`) go on with one connection per command, as public scripts do.
+:class:`CoconCapabilities`) stop using second channels.
+
+After that fallback each connection carries its commands through one interactive console
+session ([seen]: batch use of the interactive shell works), opened as the first channel of a
+fresh connection: one login per connection instead of one per command.  Whether the console's
+interactive session works is decided once per run (``interactive_shell``), by behaviour: a
+prompt must come, and ``/domain/list`` sent through it must come back with a footer and the
+next prompt, each within the short probe timeout.  A session that is refused, closed, silent
+or answers without a footer makes the run go on with one connection per command, as public
+scripts do, with a warning.
 
 Which command may be sent again after a bad channel:
 - refused, or closed before any byte and without an exit status while the connection stays
   up: the console never ran it (CoCon prints at least its footer for every command it runs),
-  so it is sent again on a fresh connection;
+  so it is sent again, through an interactive session or on a fresh connection;
 - unanswered (hung): only ever the probe read above, whose answer nobody needs; any other
   command that is not answered within ``timeout`` fails the task and is never sent again,
   because it may still run;
+- in an interactive session, only the probe read may be abandoned: a command written to a
+  session whose answer and next prompt did not come back fails the task (it may have run);
+  a session found closed before a command was written is opened again for it;
 - a connection that drops in the middle of a command: the task fails naming the command.
 
-``shell`` drives the interactive console instead.  Failure markers raise the typed errors of
-``cocon_errors`` (selected in that one place); ``temporary locked`` is retried a bounded
-number of times with jitter.
+``shell`` drives the interactive console from the start, without the test.  Failure markers
+raise the typed errors of ``cocon_errors`` (selected in that one place); ``temporary locked``
+is retried a bounded number of times with jitter.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -30,6 +42,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
+import codecs
 import fcntl
 import hashlib
 import logging
@@ -72,6 +85,7 @@ CHANNEL_PROBE_COMMAND = "/domain/list"
 CHANNEL_PROBE_TIMEOUT_MIN = 1.0
 CHANNEL_PROBE_TIMEOUT_FACTOR = 5
 TRANSPORT_THREAD_EXIT_WAIT = 5.0
+SHELL_PTY = dict(term="dumb", width=4000, height=1000)
 # paramiko logs a refused channel at ERROR level; with no handler Python would print it on stderr.
 logging.getLogger("paramiko").addHandler(logging.NullHandler())
 # The prompt differs between releases: "admin@ds1@ecss1:/$ ", "ssw@[mycelium@ecss3]:/#> ".
@@ -115,6 +129,31 @@ def close_transport(transport):
     if transport.is_alive() and transport is not threading.current_thread():
         transport.join(TRANSPORT_THREAD_EXIT_WAIT)
     transport.close()
+
+
+class _Watchdog(object):
+    """Closes ``channel`` after ``timeout`` seconds: paramiko waits for the answer to a channel
+    request (exec, pty, shell) without a timeout of its own, and a closed channel wakes it."""
+
+    def __init__(self, channel, timeout):
+        self.expired = False
+        self._channel = channel
+        self._timer = threading.Timer(timeout, self._expire)
+        self._timer.daemon = True
+
+    def _expire(self):
+        self.expired = True
+        try:
+            self._channel.close()
+        except (paramiko.SSHException, EOFError, OSError):
+            pass  # the connection is gone already; the reader sees that
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
 
 
 class CoconClient(object):
@@ -165,14 +204,19 @@ class CoconClient(object):
         self.close()
 
     def close(self):
-        if self._shell is not None:
+        self._close_shell(say_exit=True)
+        self._drop_transport()
+
+    def _close_shell(self, say_exit=False):
+        shell, self._shell = self._shell, None
+        if shell is None:
+            return
+        if say_exit:
             try:
-                self._shell.send("exit\n")
+                shell.sendall(b"exit\n")
             except Exception:  # the session may already be gone; closing is best effort
                 pass
-            self._shell.close()
-            self._shell = None
-        self._drop_transport()
+        shell.close()
 
     def _drop_transport(self):
         if self._transport is not None:
@@ -181,14 +225,22 @@ class CoconClient(object):
         self._channels_served = 0
 
     @property
+    def uses_shell(self):
+        """True when commands go through an interactive session (chosen, or after a fallback while it works)."""
+        return self.exec_mode == "shell" or (
+            self.exec_mode == "auto" and self.capabilities.exec_channels_per_connection == "one"
+            and self.capabilities.interactive_shell is not False)
+
+    @property
     def per_command(self):
-        """True when every command goes on a connection of its own (chosen, or after a fallback)."""
+        """True when every command goes on a connection of its own (chosen, or after both fallbacks)."""
         return self.exec_mode == "connection_per_command" or (
-            self.exec_mode == "auto" and self.capabilities.exec_channels_per_connection == "one")
+            self.exec_mode == "auto" and self.capabilities.exec_channels_per_connection == "one"
+            and self.capabilities.interactive_shell is False)
 
     @property
     def mode_used(self):
-        if self.exec_mode == "shell":
+        if self.uses_shell:
             return "shell"
         return "connection_per_command" if self.per_command else "channels"
 
@@ -267,7 +319,11 @@ class CoconClient(object):
 
     def connect(self):
         """Log in now (checks the host key); with one connection per command, log in once and leave."""
-        if self.exec_mode == "shell" or not self.per_command:
+        if self.uses_shell and not self._shell_alive():
+            self._start_shell()
+        if self.uses_shell:
+            return self
+        if not self.per_command:
             if self._transport is None or not self._transport.is_active():
                 self._transport = self._open_transport()
                 self._channels_served = 0
@@ -304,11 +360,8 @@ class CoconClient(object):
         if "\n" in command or "\r" in command:
             raise ValueError("a CoCon command must be a single line")
         self.commands_sent += 1
-        if self.exec_mode == "shell":
-            return self._send_shell(command)
-        if self.per_command:
-            self._drop_transport()  # left over from before a fallback
-            return self._send_on_new_connection(command)
+        if self.uses_shell or self.per_command:
+            return self._send_without_channels(command)
         if self._transport is None:
             self._transport = self._open_transport(command)
             self._channels_served = 0
@@ -318,25 +371,35 @@ class CoconClient(object):
         if self._channels_served and self.exec_mode == "auto" \
                 and self.capabilities.exec_channels_per_connection is None:
             self._probe_second_channel()
-            if self.per_command:
-                return self._send_on_new_connection(command)
+            if self.capabilities.exec_channels_per_connection == "one":
+                return self._send_without_channels(command)
         try:
             output = self._exec(self._transport, command)
         except CoconChannelError as exc:
             if self.exec_mode != "auto":
                 raise
             self._fall_back(exc.how)
-            return self._send_on_new_connection(command)  # it never ran
+            return self._send_without_channels(command)  # it never ran
         self._channels_served += 1
         return output
+
+    def _send_without_channels(self, command):
+        """Through this client's interactive session, or else on a connection of its own."""
+        if self.uses_shell:
+            return self._send_shell(command)
+        self._drop_transport()  # left over from before a fallback
+        return self._send_on_new_connection(command)
+
+    def _probe_timeout(self):
+        """Short, for a read nobody needs: at least 1 s, 5 times the slowest answer so far."""
+        return min(self.timeout, max(CHANNEL_PROBE_TIMEOUT_MIN, CHANNEL_PROBE_TIMEOUT_FACTOR * self._slowest_answer))
 
     def _probe_second_channel(self):
         """Ask a harmless read on a second channel of this connection, with a short timeout."""
         with self.capabilities.channel_probe_lock:
             if self.capabilities.exec_channels_per_connection is not None:
                 return
-            timeout = min(self.timeout, max(CHANNEL_PROBE_TIMEOUT_MIN,
-                                            CHANNEL_PROBE_TIMEOUT_FACTOR * self._slowest_answer))
+            timeout = self._probe_timeout()
             self.commands_sent += 1
             try:
                 self._exec(self._transport, CHANNEL_PROBE_COMMAND, timeout)
@@ -353,8 +416,8 @@ class CoconClient(object):
     def _fall_back(self, how):
         self.capabilities.learn(
             "exec_channels_per_connection", "one",
-            "%s %s on a connection that had answered before; continued with one SSH connection per command "
-            "(set cocon_exec_mode=connection_per_command to start that way)" % (self._where(), how))
+            "%s %s on a connection that had answered before; continued with one interactive console session per "
+            "connection instead (cocon_capabilities from cocon_facts starts that way)" % (self._where(), how))
         self._drop_transport()
 
     def _exec(self, transport, command, timeout=None):
@@ -373,42 +436,27 @@ class CoconClient(object):
                                         how="did not open a second exec channel within %ss" % timeout)
             raise CoconConnectionError("the connection to %s was dropped before %r: %s"
                                        % (self._where(), command, exc or type(exc).__name__), command)
-        expired = []
-
-        def expire():
-            expired.append(True)
-            try:
-                channel.close()
-            except (paramiko.SSHException, EOFError, OSError):
-                pass  # the connection is gone already; the reader sees that
-
-        # paramiko waits for the answer to an exec request without a timeout of its own.
-        watchdog = threading.Timer(timeout, expire)
-        watchdog.daemon = True
         with channel:
             channel.settimeout(timeout)
             channel.set_combine_stderr(True)
-            watchdog.start()
-            try:
+            with _Watchdog(channel, timeout) as watchdog:
                 try:
                     channel.exec_command(command)
                     output = self._read_until_closed(channel, started + timeout)
                 except socket.timeout:
-                    expired.append(True)
+                    watchdog.expired = True
                 except (paramiko.SSHException, EOFError, OSError) as exc:
-                    if not expired:
+                    if not watchdog.expired:
                         if transport.is_active():
                             raise CoconChannelError("%s closed the exec channel for %r without an answer"
                                                     % (self._where(), command), command,
                                                     how="closed a second exec channel without an answer")
                         raise CoconConnectionError("the connection to %s was dropped while running %r: %s"
                                                    % (self._where(), command, exc or type(exc).__name__), command)
-                if expired:
+                if watchdog.expired:
                     raise CoconTimeoutError("CoCon did not answer %r within %ss" % (command, timeout), command)
                 # CoCon sends the exit status around the end of its output; wait for it (or the close).
                 channel.status_event.wait(max(0.0, started + timeout - time.time()))
-            finally:
-                watchdog.cancel()
             answered = channel.exit_status_ready() and channel.exit_status != -1
             if not answered and parse_footer(output)[1] is None:
                 if not transport.is_active():
@@ -445,23 +493,99 @@ class CoconClient(object):
             chunks.append(data)
         return b"".join(chunks).decode("utf-8", "replace")
 
-    # -- interactive shell mode ----------------------------------------------------------------
+    # -- interactive sessions ----------------------------------------------------------------
+    def _shell_alive(self):
+        shell = self._shell
+        return shell is not None and not (shell.closed or shell.eof_received or shell.exit_status_ready()) \
+            and self._transport is not None and self._transport.is_active()
+
     def _send_shell(self, command):
-        if self._shell is None:
-            if self._transport is None:
-                self._transport = self._open_transport(command)
-            try:
-                self._shell = self._transport.open_session(timeout=self.timeout)
-                self._shell.settimeout(self.timeout)
-                self._shell.get_pty(term="dumb", width=4000, height=1000)
-                self._shell.invoke_shell()
-                self._read_to_prompt(command)
-            except (paramiko.SSHException, EOFError, OSError) as exc:
-                raise CoconConnectionError("cannot open an interactive session on %s: %s"
-                                           % (self._where(), exc or type(exc).__name__), command)
+        if not self._shell_alive():
+            # Nothing of this command was written yet: a session the console closed is opened again.
+            self._start_shell(command)
+            if not self.uses_shell:  # the console's interactive session failed the test
+                return self._send_on_new_connection(command)
+        started = time.time()
         try:
-            self._shell.send(command + "\n")
-            text = self._read_to_prompt(command)
+            answer = self._shell_exchange(command, self.timeout)
+        except CoconError:
+            self._close_shell()  # the answer may still come: this session is of no more use
+            raise
+        self._slowest_answer = max(self._slowest_answer, time.time() - started)
+        return answer
+
+    def _start_shell(self, command=None):
+        """Open this client's interactive session as the first channel of a connection of its own.
+
+        In ``auto`` mode the first client to need one tests it (see the module docstring); the
+        others wait for the verdict, and start theirs without a test only if it worked.
+        """
+        self._close_shell()
+        if self._transport is not None and (self._channels_served or not self._transport.is_active()):
+            self._drop_transport()  # a used connection: a one-channel console would refuse the session
+        if self.exec_mode == "auto" and self.capabilities.interactive_shell is None:
+            with self.capabilities.shell_probe_lock:
+                if self.capabilities.interactive_shell is None:
+                    return self._probe_shell()
+        if not self.uses_shell:
+            return None
+        if self._transport is None:
+            self._transport = self._open_transport(command)
+        try:
+            self._open_shell(self.timeout)
+        except paramiko.ChannelException as exc:
+            raise CoconConnectionError("%s refused an interactive session: %s" % (self._where(), exc), command)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise CoconConnectionError("cannot open an interactive session on %s: %s"
+                                       % (self._where(), exc or type(exc).__name__), command)
+        return None
+
+    def _probe_shell(self):
+        """Open this client's interactive session and ask the harmless read through it, with a short timeout."""
+        timeout = self._probe_timeout()
+        if self._transport is None:
+            self._transport = self._open_transport()
+        self.commands_sent += 1
+        how = None
+        try:
+            self._open_shell(timeout)
+            answer = self._shell_exchange(CHANNEL_PROBE_COMMAND, timeout)
+        except paramiko.ChannelException:
+            how = "refused an interactive session"
+        except (CoconError, paramiko.SSHException, EOFError, OSError) as exc:
+            how = "did not serve an interactive session (%s)" % (exc or type(exc).__name__)
+        else:
+            if parse_footer(normalize_newlines(answer))[1] is None:
+                how = "answered %s in an interactive session without its footer" % CHANNEL_PROBE_COMMAND
+        if how is None:
+            self.capabilities.learn("interactive_shell", True)
+            return
+        self._close_shell()
+        self._drop_transport()
+        self.capabilities.learn(
+            "interactive_shell", False,
+            "%s %s; continued with one SSH connection per command (cocon_exec_mode=connection_per_command "
+            "starts that way)" % (self._where(), how))
+
+    def _open_shell(self, timeout):
+        """An interactive session on this client's connection, read up to its first prompt."""
+        self._shell = self._transport.open_session(timeout=timeout)
+        self._channels_served += 1
+        with _Watchdog(self._shell, timeout) as watchdog:
+            try:
+                self._shell.get_pty(**SHELL_PTY)
+                self._shell.invoke_shell()
+            except (paramiko.SSHException, EOFError, OSError):
+                if watchdog.expired:
+                    raise CoconTimeoutError("CoCon did not open an interactive session within %ss" % timeout)
+                raise
+        self._read_to_prompt(None, timeout)
+
+    def _shell_exchange(self, command, timeout):
+        """Write ``command`` to the session; return what it printed, without the echo and the next prompt."""
+        try:
+            self._shell.sendall((command + "\n").encode("utf-8"))
+            text = self._read_to_prompt(command, timeout)
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise CoconConnectionError("the connection to %s was dropped while running %r: %s"
                                        % (self._where(), command, exc or type(exc).__name__), command)
@@ -472,18 +596,22 @@ class CoconClient(object):
         prompt = _PROMPT_RE.search(body)
         return body[:prompt.start()] if prompt else body
 
-    def _read_to_prompt(self, command):
-        deadline = time.time() + self.timeout
+    def _read_to_prompt(self, command, timeout):
+        deadline = time.time() + timeout
+        waited_for = "answer %r" % command if command else "show its prompt"
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
         buffer = ""
         while not _PROMPT_RE.search(buffer):
-            if time.time() > deadline:
-                raise CoconTimeoutError("CoCon did not answer %r within %ss" % (command, self.timeout), command)
+            left = deadline - time.time()
+            if left <= 0:
+                raise CoconTimeoutError("CoCon did not %s within %ss" % (waited_for, timeout), command)
+            self._shell.settimeout(left)
             try:
                 data = self._shell.recv(65536)
             except socket.timeout:
-                raise CoconTimeoutError("CoCon did not answer %r within %ss" % (command, self.timeout), command)
+                raise CoconTimeoutError("CoCon did not %s within %ss" % (waited_for, timeout), command)
             if not data:
-                raise CoconConnectionError("the connection to %s was dropped while running %r"
-                                           % (self._where(), command), command, buffer)
-            buffer += data.decode("utf-8", "replace")
+                raise CoconConnectionError("%s closed the interactive session before it did %s"
+                                           % (self._where(), waited_for), command, buffer)
+            buffer += decoder.decode(data)
         return buffer

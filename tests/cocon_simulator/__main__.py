@@ -9,7 +9,7 @@ import sys
 import threading
 
 from cocon_simulator import dialects, model, persistence
-from cocon_simulator.server import WRITE_DELAY, CoconService, FaultKnobs, SimulatorServer
+from cocon_simulator.server import SHELL_BEHAVIOURS, WRITE_DELAY, CoconService, FaultKnobs, SimulatorServer
 
 PASSWORD_ENV = "COCON_SIMULATOR_PASSWORD"
 
@@ -75,6 +75,11 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=None, help="seed of the --locked-rate dice")
     parser.add_argument("--drop-after", type=_positive, help="reset the connection on the Nth command")
     parser.add_argument("--refuse-login", action="store_true", help="reject every password")
+    parser.add_argument(
+        "--shell", choices=SHELL_BEHAVIOURS, default="served",
+        help="interactive sessions: served (default), refused (the shell request is denied), or silent "
+        "(accepted, then never a prompt nor an answer); exec channels are not affected",
+    )
     parser.add_argument("--verbose", action="store_true", help="log paramiko's debug output")
     return parser.parse_args(argv)
 
@@ -104,6 +109,7 @@ def main(argv=None):
         seed=args.seed,
         drop_after=args.drop_after,
         refuse_login=args.refuse_login,
+        shell=args.shell,
     )
     service = CoconService(
         console,

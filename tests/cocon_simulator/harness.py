@@ -19,6 +19,7 @@ import time
 
 from cocon_simulator import dialects, model, persistence
 from cocon_simulator.__main__ import PASSWORD_ENV
+from cocon_simulator.server import SHELL_BEHAVIOURS
 
 _TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,7 +36,8 @@ class Simulator:
     process starts. ``latency_ms`` None leaves the dialect's latency. ``initial_state``
     (a dict in the state-file shape; gaps are filled, see model.normalize_state) replaces
     the factory state. ``state()`` holds every change answered so far, whatever
-    ``write_delay`` (None: the simulator's default). The password is random unless given, and reaches the subprocess
+    ``write_delay`` (None: the simulator's default). ``shell``: ``"served"``, ``"refused"`` or
+    ``"silent"`` (see ``--shell``). The password is random unless given, and reaches the subprocess
     through its environment, never its command line.
     """
 
@@ -51,6 +53,7 @@ class Simulator:
         seed=None,
         drop_after=None,
         refuse_login=False,
+        shell="served",
         write_delay=None,
         workdir=None,
         host="127.0.0.1",
@@ -62,12 +65,15 @@ class Simulator:
         self.user = user
         self.password = password if password is not None else secrets.token_urlsafe(16)
         self.dialect = dialects.resolve(dialect)
+        if shell not in SHELL_BEHAVIOURS:
+            raise SimulatorError("shell must be one of %s, not %r" % (", ".join(SHELL_BEHAVIOURS), shell))
         self.knobs = {
             "latency_ms": latency_ms,
             "locked_rate": locked_rate,
             "seed": seed,
             "drop_after": drop_after,
             "refuse_login": refuse_login,
+            "shell": shell,
             "write_delay": write_delay,
         }
         self.startup_timeout = startup_timeout
@@ -110,6 +116,8 @@ class Simulator:
             argv += ["--drop-after", str(knobs["drop_after"])]
         if knobs["refuse_login"]:
             argv.append("--refuse-login")
+        if knobs["shell"] != "served":
+            argv += ["--shell", knobs["shell"]]
         if knobs["write_delay"] is not None:
             argv += ["--write-delay", str(knobs["write_delay"])]
         return argv

@@ -20,6 +20,7 @@ log = logging.getLogger("cocon_simulator")
 
 # Seconds between a change and the write of the state file that holds it (see flush()).
 WRITE_DELAY = 0.2
+SHELL_BEHAVIOURS = ("served", "refused", "silent")
 
 
 @dataclasses.dataclass
@@ -29,6 +30,7 @@ class FaultKnobs:
     seed: int = None
     drop_after: int = None
     refuse_login: bool = False
+    shell: str = "served"  # served | refused | silent (accepted, never a prompt nor an answer)
 
 
 class CoconService:
@@ -195,6 +197,8 @@ class ConnectionServer(paramiko.ServerInterface):
         return True
 
     def check_channel_shell_request(self, channel):
+        if self.service.knobs.shell == "refused":
+            return False
         return self._claim(channel, ("shell", None))
 
     def check_channel_exec_request(self, channel, command):
@@ -256,6 +260,10 @@ class ConnectionServer(paramiko.ServerInterface):
         channel.shutdown_write()
 
     def _serve_shell(self, channel, _unused):
+        if self.service.knobs.shell == "silent":
+            while channel.recv(4096):
+                pass  # read and ignored: no prompt, no echo, no answer
+            return
         prompt = "%s@%s:/$ " % (self.service.user, PROMPT_NODE)
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         channel.sendall(prompt.encode())
