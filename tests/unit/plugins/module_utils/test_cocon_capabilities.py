@@ -16,12 +16,13 @@ def test_what_cocon_facts_returns_goes_back_in_unchanged():
     capabilities = CoconCapabilities()
     capabilities.learn("number_ranges", True)
     capabilities.learn("exec_channels_per_connection", "one")
+    capabilities.learn("interactive_shell", True)
     capabilities.learn("csta_info_layout", "lines")
     capabilities.saw_footer({"exec_time_ms": 30, "nodes": "ds1@ecss1 v.3.14.7.585", "exec_at": "x"})
     capabilities.saw_footer({"exec_time_ms": 10, "nodes": "ds1@ecss1 v.3.14.7.585", "exec_at": "x"})
     reported = capabilities.as_dict()
     assert reported["node"] == "ds1@ecss1" and reported["version"] == "3.14.7.585"
-    assert reported["exec_time_ms_median"] == 20
+    assert reported["exec_time_ms_median"] == 20 and reported["interactive_shell"] is True
     again = CoconCapabilities.from_option(reported)
     assert again.as_dict() == dict(reported, nodes=None, node=None, version=None, exec_time_ms_median=None)
 
@@ -43,6 +44,7 @@ def test_an_older_footer_names_no_version():
     ("many", "must be a dict"),
     ({"number_ranges": "yes"}, "number_ranges must be true, false or null"),
     ({"exec_channels_per_connection": "two"}, "must be one of many, one or null"),
+    ({"interactive_shell": "yes"}, "interactive_shell must be true, false or null"),
     ({"alias_info_layout": "grid"}, "must be one of table, lines, absent, unknown or null"),
 ])
 def test_bad_values_are_refused(value, words):
