@@ -12,6 +12,7 @@ from ansible_run import FUNCTIONAL_DIR
 
 sys.path.insert(0, os.path.join(FUNCTIONAL_DIR, "..", "..", ".build", "collections"))
 
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_capabilities import CoconCapabilities  # noqa: E402
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_client import CoconClient  # noqa: E402
 from ansible_collections.ecss.callapi.plugins.module_utils.cocon_errors import (  # noqa: E402
     CoconAuthError,
@@ -21,6 +22,7 @@ from ansible_collections.ecss.callapi.plugins.module_utils.cocon_errors import (
     CoconLockedError,
     CoconTimeoutError,
 )
+from ansible_collections.ecss.callapi.plugins.module_utils.cocon_pool import CoconPool  # noqa: E402
 
 
 def client_for(simulator, **overrides):
@@ -148,36 +150,103 @@ def test_failure_marker_carries_cocon_words(simulator):
     assert error.value.command == "/domain/nowhere.local/integrations/list"
 
 
-def test_refused_second_channel_falls_back_to_a_connection_per_command(make_simulator):
-    simulator = make_simulator(dialect="one_channel_refused")
-    with client_for(simulator) as client:
-        for _attempt in range(4):
-            assert "biysk.local" in client.run("/domain/list").body
-        assert client.mode_used == "connection_per_command"
-        assert any("refused a second exec channel" in w for w in client.warnings)
-        assert client.connections_opened == 4
+ONE_CHANNEL_DIALECTS = ["one_channel_refused", "one_channel_closed", "one_channel_hung"]
 
 
-@pytest.mark.parametrize("dialect", ["one_channel_refused", "one_channel_closed", "one_channel_hung"])
-def test_a_second_channel_that_is_not_served_means_a_connection_per_command(make_simulator, dialect):
+@pytest.mark.parametrize("dialect", ONE_CHANNEL_DIALECTS)
+def test_a_second_channel_that_is_not_served_means_an_interactive_session(make_simulator, dialect):
     simulator = make_simulator(dialect=dialect)
     commands = ["/api/csta/info", "/api/csta/set enabled true", "/api/csta/info"]
     started = time.monotonic()
     with client_for(simulator, timeout=20) as client:
         answers = [client.run(command) for command in commands]
-        assert client.mode_used == "connection_per_command"
+        assert client.mode_used == "shell" and client.connections_opened == 2
         assert client.capabilities.exec_channels_per_connection == "one"
+        assert client.capabilities.interactive_shell is True
         warnings = client.capabilities.take_warnings()
     elapsed = time.monotonic() - started
-    assert answers[2].body.count("true") >= 2 and len(warnings) == 1, warnings
+    assert answers[2].body.count("true") >= 2 and answers[1].footer is not None
+    assert len(warnings) == 1 and "interactive console session" in warnings[0], warnings
     records = simulator.command_records()
-    # Every command ran exactly once; only the harmless probe met the bad channel.
-    assert [r["command"] for r in records if r["outcome"] == "executed"] == commands
+    # Every command ran exactly once: the first on the first connection's exec channel, the rest through the
+    # session that a fresh connection opened as its first channel, after the harmless read that tested it.
+    assert [(r["conn"], r["mode"], r["command"]) for r in records if r["outcome"] == "executed"] == [
+        (1, "exec", commands[0]), (2, "shell", "/domain/list"), (2, "shell", commands[1]), (2, "shell", commands[2])]
     assert [r["command"] for r in records if r["outcome"] != "executed"] == (
         [] if dialect == "one_channel_refused" else ["/domain/list"])
     assert simulator.state()["csta"]["enabled"] is True
     # A hung channel costs the short probe timeout, not cocon_timeout (20 s here).
     assert elapsed < (12 if dialect == "one_channel_hung" else 8), elapsed
+
+
+@pytest.mark.parametrize("dialect, shell, how", [
+    ("one_channel_refused", "refused", "did not serve an interactive session (Channel closed.)"),
+    ("one_channel_closed", "refused", "did not serve an interactive session (Channel closed.)"),
+    ("one_channel_refused", "silent", "did not serve an interactive session (CoCon did not show its prompt within 1.0s)"),
+])
+def test_without_an_interactive_session_a_connection_per_command(make_simulator, dialect, shell, how):
+    simulator = make_simulator(dialect=dialect, shell=shell)
+    commands = ["/api/csta/info", "/api/csta/set enabled true", "/api/csta/info", "/domain/list"]
+    with client_for(simulator, timeout=20) as client:
+        answers = [client.run(command) for command in commands]
+        assert client.mode_used == "connection_per_command" and client.capabilities.interactive_shell is False
+        warnings = client.capabilities.take_warnings()
+    assert answers[2].body.count("true") >= 2 and "tomsk.local" in answers[3].body
+    assert len(warnings) == 2 and how in warnings[1] and "one SSH connection per command" in warnings[1], warnings
+    executed = [r for r in simulator.command_records() if r["outcome"] == "executed"]
+    # The session never ran anything; each command ran once, each on a connection of its own.
+    assert [r["command"] for r in executed] == commands and all(r["mode"] == "exec" for r in executed)
+    assert len(set(r["conn"] for r in executed[1:])) == 3
+
+
+def pooled_sets(numbers):
+    return ["/domain/biysk.local/alias/set %s loc.gr %s@biysk.local api\\call\\enabled true" % (n, n) for n in numbers]
+
+
+def run_pooled(simulator, commands, size):
+    capabilities = CoconCapabilities()
+    with client_for(simulator, capabilities=capabilities) as client:
+        with CoconPool(client, lambda: client_for(simulator, capabilities=capabilities), size) as pool:
+            answers = pool.run(commands)
+        return answers, client, capabilities.take_warnings()
+
+
+def many_aliases(count):
+    numbers = [str(240600 + n) for n in range(count)]
+    return numbers, {"domains": {"biysk.local": {"aliases": dict((n, {}) for n in numbers)}}}
+
+
+@pytest.mark.parametrize("dialect", ONE_CHANNEL_DIALECTS)
+def test_a_pool_after_the_fallback_logs_in_once_per_connection(make_simulator, dialect):
+    numbers, state = many_aliases(240)
+    simulator = make_simulator(dialect=dialect, latency_ms=5, initial_state=state)
+    commands = pooled_sets(numbers)
+    answers, client, warnings = run_pooled(simulator, commands, 4)
+    assert client.mode_used == "shell" and len(warnings) == 1, warnings
+    # Results in the order of the commands, each the answer to its own command.
+    assert [number in answer.body for number, answer in zip(numbers, answers)] == [True] * len(numbers)
+    records = simulator.command_records()
+    executed = [r["command"] for r in records if r["outcome"] == "executed" and r["command"] != "/domain/list"]
+    assert sorted(executed) == sorted(commands) and len(set(executed)) == len(commands)
+    # About one login per pool connection, not one per command: each connection's first command on its exec
+    # channel, then its session on a connection of its own (the main one: after a second for the test).
+    carriers = set(r["conn"] for r in records)
+    assert len(carriers) <= 2 * 4 and max(r["conn"] for r in records) <= 2 * 4 + 2, carriers
+    assert sum(1 for r in records if r["mode"] == "shell") >= len(commands) - 4
+    aliases = simulator.state()["domains"]["biysk.local"]["aliases"]
+    assert all(aliases[n]["properties"]["api\\call\\enabled"] == "true" for n in numbers)
+
+
+def test_a_pool_without_an_interactive_session_completes_a_connection_per_command(make_simulator):
+    numbers, state = many_aliases(40)
+    simulator = make_simulator(dialect="one_channel_refused", shell="refused", initial_state=state)
+    commands = pooled_sets(numbers)
+    answers, client, warnings = run_pooled(simulator, commands, 4)
+    assert client.mode_used == "connection_per_command" and len(warnings) == 2, warnings
+    assert [number in answer.body for number, answer in zip(numbers, answers)] == [True] * len(numbers)
+    executed = [r for r in simulator.command_records() if r["outcome"] == "executed"]
+    assert sorted(r["command"] for r in executed) == sorted(commands)
+    assert len(set(r["conn"] for r in executed)) == len(commands)
 
 
 def test_channels_mode_without_fallback_fails(make_simulator):
