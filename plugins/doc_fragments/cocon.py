@@ -64,12 +64,20 @@ options:
         on one connection are not confirmed on a real ECSS-10, so the first time a second channel is
         needed it asks C(/domain/list) on it with a short timeout (at least 1 second, 5 times the
         slowest answer so far). A channel that is refused, closed without an answer or left unanswered
-        makes the run go on with one connection per command, by itself, with a warning. A command
-        that met a refused or closed channel never ran, and is sent again on a fresh connection; a
-        command that is not answered within O(cocon_timeout) is never sent again (it may still run).
+        makes the run stop using second channels, by itself, with a warning. A command that met a
+        refused or closed channel never ran, and is sent again; a command that is not answered within
+        O(cocon_timeout) is never sent again (it may still run).
+      - After that fallback each connection opens one interactive console session as the first channel of
+        a fresh SSH connection and sends its commands through it one by one (one login per connection,
+        not per command). The session is tested once per run, with the same short timeout: it must show
+        a prompt and answer C(/domain/list) with its footer and the next prompt. A session that is
+        refused, closed, silent or answers without a footer makes the run go on with one SSH connection
+        per command, with a warning. A command written to a session whose answer does not come back is
+        never sent again.
       - V(channels) is V(auto) without the test and the fallback.
       - V(connection_per_command) opens one SSH connection per command, as public ECSS-10 scripts do.
-      - V(shell) sends the commands line by line through one interactive console session.
+      - V(shell) sends the commands line by line through one interactive console session per connection,
+        without the tests.
       - If not set, the environment variable E(ECSS_COCON_EXEC_MODE) is used.
     type: str
     choices: [auto, channels, connection_per_command, shell]
@@ -86,7 +94,8 @@ options:
         RV(ecss.callapi.cocon_facts#module:cocon_capabilities); hand it to every module through
         C(module_defaults) so that no module tests the console again.
       - Used keys are C(number_ranges) (with C(number_ranges_tested)), C(alias_set_ranges),
-        C(exec_channels_per_connection) (V(many) or V(one)), C(csta_info_layout) and
+        C(exec_channels_per_connection) (V(many) or V(one)), C(interactive_shell) (whether the interactive
+        session carries the commands where exec channels are one per connection), C(csta_info_layout) and
         C(alias_info_layout) (V(table), V(lines), V(absent) or V(unknown)); other keys are ignored.
         A key that is null or missing is found out by the module itself, as without this option.
       - M(ecss.callapi.cocon_facts) ignores this option; it always tests.
@@ -139,10 +148,11 @@ options:
   parallel_connections:
     description:
       - At most this many SSH connections (1 to 16) work through the per-alias commands at the same time.
-      - While commands share one connection's exec channels, one connection is added per 48 pending
-        commands, so small runs stay on one connection and in order. When the console serves one
-        command per connection (see O(cocon_exec_mode)), every command logs in anyway and up to this
-        many run at once. The plan is made again after every fallback.
+      - While commands share one connection (its exec channels, or its interactive session after the
+        fallback of O(cocon_exec_mode=auto)), one connection is added per 48 pending commands, so small
+        runs stay on one connection and in order. When the console serves one command per connection and
+        no interactive session, every command logs in anyway and up to this many run at once. The plan is
+        made again after every fallback.
     type: int
     default: 8
 """

@@ -9,9 +9,10 @@ per-session configuration locks), so long runs of independent commands (one ``al
 ``alias/set`` per subscriber) are spread over up to ``size`` connections.
 
 How many connections work is planned from the work left and re-planned after every answer:
-on channels an extra connection (key exchange, login) costs about as much as a few commands,
-so one is added per ``COMMANDS_PER_EXTRA_CONNECTION`` pending commands; once the console is
-known to serve one command per connection every command pays a login anyway, so every pending
+on channels, or through an interactive session after the fallback, an extra connection (key
+exchange, login) costs about as much as a few commands, so one is added per
+``COMMANDS_PER_EXTRA_CONNECTION`` pending commands; once the console is known to serve one
+command per connection and no session every command pays a login anyway, so every pending
 command may have its own worker, up to ``size``.
 """
 

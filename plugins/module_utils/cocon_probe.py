@@ -6,6 +6,7 @@
 Each capability is decided the way the modules decide it in a run (same code), so what
 ``cocon_facts`` reports is what a module would have found:
 - ``exec_channels_per_connection``: the second command of the connection tests a second channel;
+- ``interactive_shell``: where that fails, the next command tests an interactive session;
 - ``csta_info_layout``: ``/api/csta/info``;
 - ``alias_info_layout``: ``alias/info`` of the first alias given (``unknown`` when none is given
   or CoCon does not show it);

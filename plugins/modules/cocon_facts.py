@@ -20,7 +20,8 @@ description:
     C(playbooks/site.yml) does) and no module tests the console again.
   - Sends only read commands, C(/domain/list), C(/api/csta/info) and C(alias/info), and
     decides each capability by what the console did, with the same code the modules use.
-  - "O(cocon_exec_mode=auto): its second command tests a second exec channel on the same connection."
+  - "O(cocon_exec_mode=auto): its second command tests a second exec channel on the same connection; where
+    that fails, its next command tests an interactive session (RV(cocon_capabilities.interactive_shell))."
   - C(alias/info) of the first alias in O(aliases) tells its layout; one range read over the first
     run of at least two consecutive aliases in O(aliases) (with the interface C(<number>@<domain>))
     tells whether number ranges work. Name aliases that exist.
@@ -94,6 +95,13 @@ cocon_capabilities:
           closed without an answer or left unanswered.
         - Null when O(cocon_exec_mode) is not V(auto) (not tested).
       type: str
+    interactive_shell:
+      description:
+        - Where exec channels are one per connection, V(true) when an interactive session showed a prompt and
+          answered C(/domain/list) with its footer (each connection then sends its commands through one
+          session), V(false) when it did not (one SSH connection per command).
+        - Null when not tested (several exec channels work, or O(cocon_exec_mode) is not V(auto)).
+      type: bool
     csta_info_layout:
       description: How C(/api/csta/info) answers, V(table), V(lines), V(absent) (no such command) or V(unknown).
       type: str
@@ -117,6 +125,7 @@ cocon_capabilities:
     number_ranges_tested: true
     alias_set_ranges: null
     exec_channels_per_connection: many
+    interactive_shell: null
     csta_info_layout: table
     alias_info_layout: table
     nodes: ds1@ecss1 v.3.14.7.585

@@ -192,6 +192,8 @@ def expected_capabilities(dialect):
         "number_ranges_tested": True,
         "alias_set_ranges": None,
         "exec_channels_per_connection": "one" if dialect.startswith("one_channel_") else "many",
+        # Tested only where exec channels are one per connection; the simulator serves the session.
+        "interactive_shell": True if dialect.startswith("one_channel_") else None,
         "csta_info_layout": {"csta_lines": "lines", "csta_absent": "absent"}.get(dialect, "table"),
         "alias_info_layout": "lines" if dialect == "alias_lines" else "table",
         "nodes": "ds1@ecss1 v.3.14.7.585",

@@ -157,6 +157,7 @@ def test_probe_reads_only_keeps_secrets_out_and_round_trips_into_fixtures(make_s
     capabilities = yaml.safe_load(capabilities_text)
     assert capabilities["number_ranges"] is (dialect not in ("ranges_literal", "ranges_invalid"))
     assert capabilities["exec_channels_per_connection"] == ("one" if dialect.startswith("one_channel_") else "many")
+    assert capabilities["interactive_shell"] is (True if dialect.startswith("one_channel_") else None)
 
     # The bundle becomes fixtures, and the parser tests pass on them.
     if dialect not in ROUND_TRIP:
