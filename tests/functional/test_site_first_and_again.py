@@ -28,3 +28,10 @@ def test_site_first_run_then_nothing_left_to_change(simulator, make_cluster):
     assert again.rc == 0 and again.changed == 0, again
     assert node.served_sha256() == served and node.file_digests() == files
     assert simulator.state()["domains"] == state["domains"]
+
+    # --tags tls renews certificates only: not one CoCon command (the validation always runs).
+    sent = len(simulator.commands())
+    tls_only = cluster.run(args=("--tags", "tls"))
+    assert tls_only.rc == 0 and tls_only.changed == 0, tls_only
+    assert "call_api_tls : " in tls_only.stdout and "widget_setup : CoCon |" not in tls_only.stdout, tls_only
+    assert simulator.commands()[sent:] == [], simulator.commands()[sent:]
