@@ -36,8 +36,44 @@ run_stage() {
     echo "=============== $1 passed in $((SECONDS - started)) s"
 }
 
-for stage in "${STAGES[@]}"; do
-    run_stage "$stage"
+# Stages that keep one core busy run two at a time (functional and matrix use both cores
+# themselves). Each writes its own log, printed whole when both are done.
+run_side_by_side() {
+    local stage pids=() failed=()
+    for stage in "$@"; do
+        run_stage "$stage" > "$BUILD/stage-$stage.log" 2>&1 &
+        pids+=($!)
+    done
+    for index in "${!pids[@]}"; do
+        wait "${pids[$index]}" || failed+=("${@:index+1:1}")
+    done
+    for stage in "$@"; do
+        cat "$BUILD/stage-$stage.log"
+    done
+    [ ${#failed[@]} -eq 0 ] || { echo "=============== failed: ${failed[*]}"; return 1; }
+}
+
+PAIRS=("molecule sanity" "lint docs")
+mkdir -p "$BUILD"
+remaining=("${STAGES[@]}")
+while [ ${#remaining[@]} -gt 0 ]; do
+    stage="${remaining[0]}"
+    partner=""
+    for pair in "${PAIRS[@]}"; do
+        read -r first second <<< "$pair"
+        if [ "$stage" = "$first" ] && [[ " ${remaining[*]:1} " == *" $second "* ]]; then
+            partner="$second"
+        fi
+    done
+    if [ -n "$partner" ]; then
+        run_side_by_side "$stage" "$partner"
+        next=()
+        for other in "${remaining[@]:1}"; do [ "$other" = "$partner" ] || next+=("$other"); done
+        remaining=("${next[@]}")
+    else
+        run_stage "$stage"
+        remaining=("${remaining[@]:1}")
+    fi
 done
 echo
 echo "All stages passed: ${STAGES[*]}"
