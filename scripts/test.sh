@@ -36,10 +36,12 @@ run_stage() {
     echo "=============== $1 passed in $((SECONDS - started)) s"
 }
 
-# Stages that keep one core busy run two at a time (functional and matrix use both cores
-# themselves). Each writes its own log, printed whole when both are done.
+# Stages that keep about one core busy run side by side (functional and matrix use both cores
+# themselves). Each writes its own log, printed whole when all of them are done.
+SIDE_BY_SIDE=" molecule sanity lint docs "
+
 run_side_by_side() {
-    local stage pids=() failed=()
+    local stage index pids=() failed=()
     for stage in "$@"; do
         run_stage "$stage" > "$BUILD/stage-$stage.log" 2>&1 &
         pids+=($!)
@@ -53,26 +55,16 @@ run_side_by_side() {
     [ ${#failed[@]} -eq 0 ] || { echo "=============== failed: ${failed[*]}"; return 1; }
 }
 
-PAIRS=("molecule sanity" "lint docs")
 mkdir -p "$BUILD"
-remaining=("${STAGES[@]}")
-while [ ${#remaining[@]} -gt 0 ]; do
-    stage="${remaining[0]}"
-    partner=""
-    for pair in "${PAIRS[@]}"; do
-        read -r first second <<< "$pair"
-        if [ "$stage" = "$first" ] && [[ " ${remaining[*]:1} " == *" $second "* ]]; then
-            partner="$second"
-        fi
-    done
-    if [ -n "$partner" ]; then
-        run_side_by_side "$stage" "$partner"
-        next=()
-        for other in "${remaining[@]:1}"; do [ "$other" = "$partner" ] || next+=("$other"); done
-        remaining=("${next[@]}")
+side=()
+for stage in "${STAGES[@]}"; do
+    [[ "$SIDE_BY_SIDE" != *" $stage "* ]] || side+=("$stage")
+done
+for stage in "${STAGES[@]}"; do
+    if [ ${#side[@]} -gt 1 ] && [[ "$SIDE_BY_SIDE" == *" $stage "* ]]; then
+        [ "$stage" != "${side[0]}" ] || run_side_by_side "${side[@]}"
     else
         run_stage "$stage"
-        remaining=("${remaining[@]:1}")
     fi
 done
 echo

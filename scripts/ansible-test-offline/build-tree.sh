@@ -6,14 +6,15 @@
 # .../ansible_collections/<namespace>/<name>; a symlink is not enough. So each run tests
 # a fresh copy of exactly the files git would ship: tracked plus untracked-not-ignored.
 
-ANSIBLE_TEST_ROOT="$BUILD/ansible-test"
+# One tree per virtualenv: the matrix runs an older core's sanity beside another core's units.
+ANSIBLE_TEST_ROOT="$BUILD/ansible-test/$(basename "$VENV")"
 ANSIBLE_TEST_COLLECTION="$ANSIBLE_TEST_ROOT/ansible_collections/ecss/callapi"
 
 build_ansible_test_tree() {
     # Several engineers share one checkout: runs take turns on the build tree instead of
     # deleting it under each other. The lock is held until the calling script exits.
-    mkdir -p "$BUILD"
-    exec {ANSIBLE_TEST_LOCK_FD}> "$BUILD/ansible-test.lock"
+    mkdir -p "$BUILD/ansible-test"
+    exec {ANSIBLE_TEST_LOCK_FD}> "$ANSIBLE_TEST_ROOT.lock"
     if ! flock -n "$ANSIBLE_TEST_LOCK_FD"; then
         echo "== waiting for another ansible-test run in this checkout to finish"
         flock "$ANSIBLE_TEST_LOCK_FD"

@@ -109,7 +109,14 @@ def to_fixtures(*args):
     return subprocess.run([TO_FIXTURES] + list(args), capture_output=True, text=True, timeout=300, check=False)
 
 
-@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+# Every dialect that changes what the probe reads or records: output layouts, line ends, range
+# answers, one channel per connection. ranges_read_only reads like the reference, the other two
+# one-channel dialects fall back like one_channel_closed, slow only waits longer (the four-pass
+# and site.yml runs take all of them).
+PROBE_DIALECTS = sorted(set(DIALECTS) - {"ranges_read_only", "one_channel_refused", "one_channel_hung", "slow"})
+
+
+@pytest.mark.parametrize("dialect", PROBE_DIALECTS)
 def test_probe_reads_only_keeps_secrets_out_and_round_trips_into_fixtures(make_simulator, tmp_path, dialect):
     simulator = make_simulator(dialect=dialect, initial_state=initial_state())
     simulator.register("biysk.local", "240473")
