@@ -2,18 +2,21 @@
 # shellcheck shell=bash
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="$ROOT/.build"
-# The project venv (newest ansible-core, every tool); scripts/matrix.sh points these at one
-# virtualenv per older ansible-core instead.
-VENV="${ECSS_VENV:-$ROOT/.venv}"
-REQUIREMENTS="${ECSS_REQUIREMENTS:-$ROOT/tests/requirements.txt}"
-CONSTRAINTS="${ECSS_CONSTRAINTS:-$ROOT/tests/constraints.txt}"
-VENV_IMPORTS="${ECSS_VENV_IMPORTS:-ansible, paramiko, molecule}"
+# The project venv (newest ansible-core, every tool) unless ECSS_VENV and its companions name
+# another: scripts/matrix.sh points them at one virtualenv per older ansible-core (use_core).
+select_venv() {
+    VENV="${ECSS_VENV:-$ROOT/.venv}"
+    REQUIREMENTS="${ECSS_REQUIREMENTS:-$ROOT/tests/requirements.txt}"
+    CONSTRAINTS="${ECSS_CONSTRAINTS:-$ROOT/tests/constraints.txt}"
+    VENV_IMPORTS="${ECSS_VENV_IMPORTS:-ansible, paramiko, molecule}"
+    export PATH="$VENV/bin:$PATH"
+    # ansible-playbook and molecule find this checkout as ecss.callapi through this path (and the
+    # matrix its older community.crypto through ECSS_EXTRA_COLLECTIONS_PATH).
+    export ANSIBLE_COLLECTIONS_PATH="$BUILD/collections${ECSS_EXTRA_COLLECTIONS_PATH:+:$ECSS_EXTRA_COLLECTIONS_PATH}"
+}
 export LC_ALL=C.UTF-8 LANG=C.UTF-8
-export PATH="$VENV/bin:$PATH"
-# ansible-playbook and molecule find this checkout as ecss.callapi through this path (and the
-# matrix its older community.crypto through ECSS_EXTRA_COLLECTIONS_PATH).
-export ANSIBLE_COLLECTIONS_PATH="$BUILD/collections${ECSS_EXTRA_COLLECTIONS_PATH:+:$ECSS_EXTRA_COLLECTIONS_PATH}"
 export PYTHONPATH="$ROOT/tests${PYTHONPATH:+:$PYTHONPATH}"
+select_venv
 
 ensure_venv() {
     local stamp="$VENV/.requirements.sha256" want
@@ -47,4 +50,27 @@ ensure_debian_packages() {
     # No systemd here: a package's postinst may fail to start its service; the tests start their own.
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Jobs that keep about one core busy run beside others. start_beside NAME COMMAND... runs
+# COMMAND in the background with its output in .build/NAME.log; finish_beside NAME... waits for
+# each, prints each log whole (in the order given) and fails naming the jobs that failed.
+declare -A BESIDE_PIDS=()
+start_beside() {
+    local name="$1"
+    shift
+    mkdir -p "$BUILD"
+    "$@" > "$BUILD/$name.log" 2>&1 &
+    BESIDE_PIDS[$name]=$!
+}
+
+finish_beside() {
+    local name failed=()
+    for name in "$@"; do
+        wait "${BESIDE_PIDS[$name]}" || failed+=("$name")
+    done
+    for name in "$@"; do
+        cat "$BUILD/$name.log"
+    done
+    [ ${#failed[@]} -eq 0 ] || { echo "=============== failed: ${failed[*]}"; return 1; }
 }

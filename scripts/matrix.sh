@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Stage `matrix` of make test: the older ansible-core releases that meta/runtime.yml claims.
 # Each gets its own virtualenv (.build/matrix/core-<version>, pinned by
-# tests/constraints-core-<version>.txt) and runs the unit tests, the four-pass runs of every
-# state module, site.yml's first and no-op runs, a failing run whose reason must be in the task
-# result, and the secrets checks; the oldest also runs ansible-test sanity (beside the other
-# cores' runs). The newest core (the project venv) runs all of that, and everything else, in the
-# other stages.
+# tests/constraints-core-<version>.txt) and runs the unit tests, a failing run whose reason must
+# be in the task result and the secrets checks. The oldest and the newest of them add the
+# four-pass runs of every state module and site.yml's first and no-op runs; the oldest adds the
+# whole secrets audit and ansible-test sanity (beside the other runs). The newest core (the
+# project venv) runs all of that, and everything else, in the other stages.
 #
 # Usage: scripts/matrix.sh [CORE...]     default: every older core (2.16 2.17 2.18)
 set -euo pipefail
@@ -16,17 +16,25 @@ OLDEST="${OLDER_CORES[0]}"
 CORES=("$@")
 [ ${#CORES[@]} -gt 0 ] || CORES=("${OLDER_CORES[@]}")
 MATRIX="$BUILD/matrix"
+# Every older core: what differs between cores in what a user sees (no_log censoring, a
+# failure's reason in the task result).
 SHORT_SCENARIOS=(
-    tests/functional/test_modules_four_pass.py
-    tests/functional/test_site_first_and_again.py
     tests/functional/test_readable_failures.py
     tests/functional/test_secrets.py
 )
-# The dialects are the collection's own Python, the same on every core: the newest core runs
-# them (make functional); the older ones run the four passes on the reference console. The
-# whole secrets audit (every playbook, ansible-runner) runs on the oldest core only: its no_log
-# censoring differs most from the newest's.
+# The oldest and the newest older core add the four passes of every state module and site.yml's
+# first and no-op runs; the core in between shares their code paths (module_defaults, the action
+# plugins, check mode), and make test has 40 minutes on 2 cores. The dialects are the
+# collection's own Python, the same on every core: the newest core runs them (make functional),
+# the older ones the four passes on the reference console.
+CONVERGE_CORES=" $OLDEST ${OLDER_CORES[-1]} "
+CONVERGE_SCENARIOS=(
+    tests/functional/test_modules_four_pass.py
+    tests/functional/test_site_first_and_again.py
+)
 SHORT_SELECTION="not in_every_dialect"
+# The whole secrets audit (every playbook, ansible-runner) runs on the oldest core only: its
+# no_log censoring differs most from the newest's.
 OLDEST_ONLY=(tests/functional/test_secrets_audit.py)
 
 # community.crypto 2.x (the older cores cannot load the 3.x of the project venv), unpacked from
@@ -53,12 +61,10 @@ PY
 
 # In a subshell: point env.sh at the pinned virtualenv of ansible-core $1.
 use_core() {
-    local matrix_root="$ROOT"
-    export ECSS_VENV="$MATRIX/core-$1" ECSS_REQUIREMENTS="$matrix_root/tests/requirements-core.txt"
-    export ECSS_CONSTRAINTS="$matrix_root/tests/constraints-core-$1.txt" ECSS_VENV_IMPORTS="ansible, paramiko, ansible_runner"
+    export ECSS_VENV="$MATRIX/core-$1" ECSS_REQUIREMENTS="$ROOT/tests/requirements-core.txt"
+    export ECSS_CONSTRAINTS="$ROOT/tests/constraints-core-$1.txt" ECSS_VENV_IMPORTS="ansible, paramiko, ansible_runner"
     export ECSS_EXTRA_COLLECTIONS_PATH="$MATRIX/collections"
-    # shellcheck source=scripts/env.sh
-    . "$matrix_root/scripts/env.sh"
+    select_venv
 }
 
 run_core() {
@@ -73,6 +79,7 @@ run_core() {
         bash "$ROOT/scripts/units.sh"
         cd "$ROOT"
         local scenarios=("${SHORT_SCENARIOS[@]}")
+        [[ "$CONVERGE_CORES" != *" $core "* ]] || scenarios+=("${CONVERGE_SCENARIOS[@]}")
         [ "$core" != "$OLDEST" ] || scenarios+=("${OLDEST_ONLY[@]}")
         python -m pytest -p no:cacheprovider -q -n 2 --dist loadfile --durations=5 --timeout 900 \
             -k "$SHORT_SELECTION" "${scenarios[@]}"
@@ -80,7 +87,7 @@ run_core() {
     echo "=============== matrix: ansible-core $core passed in $((SECONDS - started)) s"
 }
 
-# ansible-test sanity on the oldest core keeps one core busy: it runs beside the other cores' runs.
+# ansible-test sanity on the oldest core keeps one core busy: it runs beside the cores' runs.
 run_oldest_sanity() {
     local started=$SECONDS
     (
@@ -92,17 +99,13 @@ run_oldest_sanity() {
 
 ensure_venv
 ensure_matrix_collections
-sanity_pid=""
+sanity=""
+if [[ " ${CORES[*]} " == *" $OLDEST "* ]]; then
+    (use_core "$OLDEST" && ensure_venv)
+    sanity="matrix-sanity-$OLDEST"
+    start_beside "$sanity" run_oldest_sanity
+fi
 for core in "${CORES[@]}"; do
     run_core "$core"
-    if [ "$core" = "$OLDEST" ]; then
-        run_oldest_sanity > "$MATRIX/sanity-$OLDEST.log" 2>&1 &
-        sanity_pid=$!
-    fi
 done
-if [ -n "$sanity_pid" ]; then
-    status=0
-    wait "$sanity_pid" || status=$?
-    cat "$MATRIX/sanity-$OLDEST.log"
-    exit "$status"
-fi
+[ -z "$sanity" ] || finish_beside "$sanity"

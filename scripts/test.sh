@@ -41,18 +41,11 @@ run_stage() {
 SIDE_BY_SIDE=" molecule sanity lint docs "
 
 run_side_by_side() {
-    local stage index pids=() failed=()
+    local stage
     for stage in "$@"; do
-        run_stage "$stage" > "$BUILD/stage-$stage.log" 2>&1 &
-        pids+=($!)
+        start_beside "stage-$stage" run_stage "$stage"
     done
-    for index in "${!pids[@]}"; do
-        wait "${pids[$index]}" || failed+=("${@:index+1:1}")
-    done
-    for stage in "$@"; do
-        cat "$BUILD/stage-$stage.log"
-    done
-    [ ${#failed[@]} -eq 0 ] || { echo "=============== failed: ${failed[*]}"; return 1; }
+    finish_beside "${@/#/stage-}"
 }
 
 mkdir -p "$BUILD"
