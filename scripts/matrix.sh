@@ -87,7 +87,7 @@ run_core() {
     echo "=============== matrix: ansible-core $core passed in $((SECONDS - started)) s"
 }
 
-# ansible-test sanity on the oldest core keeps one core busy: it runs beside the cores' runs.
+# ansible-test sanity on the oldest core keeps one core busy: it runs beside the other cores' runs.
 run_oldest_sanity() {
     local started=$SECONDS
     (
@@ -99,13 +99,14 @@ run_oldest_sanity() {
 
 ensure_venv
 ensure_matrix_collections
+# Started after the oldest core's run: ansible-test holds its tree's lock (one per venv) for a
+# whole run, so the oldest core's unit tests would wait for its sanity.
 sanity=""
-if [[ " ${CORES[*]} " == *" $OLDEST "* ]]; then
-    (use_core "$OLDEST" && ensure_venv)
-    sanity="matrix-sanity-$OLDEST"
-    start_beside "$sanity" run_oldest_sanity
-fi
 for core in "${CORES[@]}"; do
     run_core "$core"
+    if [ "$core" = "$OLDEST" ]; then
+        sanity="matrix-sanity-$OLDEST"
+        start_beside "$sanity" run_oldest_sanity
+    fi
 done
 [ -z "$sanity" ] || finish_beside "$sanity"
