@@ -36,9 +36,10 @@ run_stage() {
     echo "=============== $1 passed in $((SECONDS - started)) s"
 }
 
-# Stages that keep about one core busy run side by side (functional and matrix use both cores
-# themselves). Each writes its own log, printed whole when all of them are done.
-SIDE_BY_SIDE=" molecule sanity lint docs "
+# Stages that leave a core idle part of the time (one process at a time, waits on nginx, pip
+# downloads) run side by side, the matrix with them: it fills the idle time. Each writes its own
+# log, printed whole when all of them are done. Functional uses both cores by itself.
+SIDE_BY_SIDE=" molecule matrix sanity lint docs "
 
 run_side_by_side() {
     local stage
