@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The report's files: directory 0700, files 0600, written only when they differ, nothing in check mode."""
+"""Controller files with keys or reports in them: directory 0700, files 0600, written only when they differ, nothing in check mode."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -13,7 +13,8 @@ import pytest
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.ecss.callapi.plugins.action.readiness_report import _directory, _write
+from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import private_directory as _directory
+from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import private_file as _write
 
 
 def mode(path):
