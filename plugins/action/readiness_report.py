@@ -25,7 +25,7 @@ from ansible_collections.ecss.callapi.plugins.filter.readiness import (
     readiness_report,
     readiness_sections,
 )
-from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import private_directory, private_file
+from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import write_private_files
 
 ARGUMENT_SPEC = dict(
     checks=dict(type="list", elements="dict", required=True),
@@ -47,11 +47,10 @@ class ActionModule(ActionBase):
         report = readiness_report(args["checks"], time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                                   unreached=args["unreached"])
         contents = (to_nice_json(report, indent=2) + "\n", readiness_html(report, args["domains"]))
-        dest, check_mode = args["dest"], bool(self._task.check_mode)
-        changed = private_directory(dest, check_mode)
-        paths = [os.path.join(dest, name) for name in FILES]
-        for path, text in zip(paths, contents):
-            changed = private_file(path, to_bytes(text, errors="surrogate_or_strict"), check_mode) or changed
+        paths = [os.path.join(args["dest"], name) for name in FILES]
+        changed, _written = write_private_files(
+            args["dest"], [(path, to_bytes(text, errors="surrogate_or_strict")) for path, text in zip(paths, contents)],
+            bool(self._task.check_mode))
         result.update(changed=changed, ready=report["ready"], generated_at=report["generated_at"],
                       counts=report["counts"], sections=readiness_sections(report), files=paths)
         return result

@@ -19,7 +19,7 @@ from ansible.plugins.action import ActionBase
 from ansible.plugins.filter.core import to_nice_json, to_nice_yaml
 
 from ansible_collections.ecss.callapi.plugins.filter.widget import widget_settings
-from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import private_directory, private_file
+from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import write_private_files
 
 ARGUMENT_SPEC = dict(
     domains=dict(type="list", elements="dict", required=True),
@@ -61,12 +61,6 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         files, without_key = settings_files(args["domains"], args["api_keys"], args["call_api_host"],
                                             args["call_api_port"], args["dest"])
-        check_mode = bool(self._task.check_mode)
-        changed = private_directory(args["dest"], check_mode)
-        written = []
-        for path, data in files:
-            if private_file(path, data, check_mode):
-                changed = True
-                written.append(path)
+        changed, written = write_private_files(args["dest"], files, bool(self._task.check_mode))
         result.update(changed=changed, files=[path for path, _data in files], written=written, without_key=without_key)
         return result

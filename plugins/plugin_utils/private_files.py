@@ -62,3 +62,16 @@ def private_file(path, data, check_mode):
             os.unlink(temporary)
         raise
     return True
+
+
+def write_private_files(directory, files, check_mode):
+    """Make ``directory`` 0700, then write each ``(path, bytes)`` of ``files`` 0600.
+
+    Returns whether anything changed (the directory or a file) and the paths of the files written.
+    """
+    changed = private_directory(directory, check_mode)
+    written = []
+    for path, data in files:
+        if private_file(path, data, check_mode):
+            written.append(path)
+    return changed or bool(written), written

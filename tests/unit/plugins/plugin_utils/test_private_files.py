@@ -15,6 +15,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import private_directory as _directory
 from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import private_file as _write
+from ansible_collections.ecss.callapi.plugins.plugin_utils.private_files import write_private_files
 
 
 def mode(path):
@@ -52,3 +53,16 @@ def test_file_is_written_0600_once_and_never_in_check_mode(tmp_path):
     assert _write(path, b"{}\n", check_mode=False) is True and mode(path) == 0o600
     assert _write(path, b"[]\n", check_mode=True) is True and open(path, "rb").read() == b"{}\n"
     assert os.listdir(str(tmp_path)) == ["readiness.json"]
+
+
+def test_files_are_written_into_a_private_directory_and_only_changes_are_reported(tmp_path):
+    dest = str(tmp_path / "settings")
+    files = [(os.path.join(dest, "a.json"), b"{}\n"), (os.path.join(dest, "a.yml"), b"{}\n")]
+    assert write_private_files(dest, files, check_mode=True) == (True, [path for path, _data in files])
+    assert not os.path.exists(dest)
+    assert write_private_files(dest, files, check_mode=False) == (True, [path for path, _data in files])
+    assert mode(dest) == 0o700 and all(mode(path) == 0o600 for path, _data in files)
+    assert write_private_files(dest, files, check_mode=False) == (False, [])
+    os.chmod(dest, 0o755)
+    assert write_private_files(dest, files, check_mode=False) == (True, []) and mode(dest) == 0o700
+    assert write_private_files(dest, [(files[1][0], b"x: 1\n")], check_mode=False) == (True, [files[1][0]])
