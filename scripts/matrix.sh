@@ -88,11 +88,18 @@ run_core() {
 }
 
 # ansible-test sanity on the oldest core keeps one core busy: it runs beside the other cores' runs.
+# It leaves out the tests whose verdict cannot depend on the core: each runs a linter of its own
+# (each in a virtualenv of its own, built for this run) on files that make sanity checks on the
+# newest core already. What the core decides stays: validate-modules, import, compile, pylint's
+# Ansible checks, ansible-doc, runtime-metadata, the ignore file.
+CORE_INDEPENDENT_SANITY_TESTS=(changelog pep8 yamllint shellcheck pslint)
+
 run_oldest_sanity() {
-    local started=$SECONDS
+    local started=$SECONDS test skips=()
+    for test in "${CORE_INDEPENDENT_SANITY_TESTS[@]}"; do skips+=(--skip-test "$test"); done
     (
         use_core "$OLDEST"
-        ECSS_SANITY_ALL_PYTHONS=0 bash "$ROOT/scripts/sanity.sh"
+        ECSS_SANITY_ALL_PYTHONS=0 bash "$ROOT/scripts/sanity.sh" "${skips[@]}"
     )
     echo "=============== matrix: ansible-test sanity on ansible-core $OLDEST passed in $((SECONDS - started)) s"
 }
