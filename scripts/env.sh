@@ -24,9 +24,9 @@ ensure_venv() {
     if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         echo "== creating virtualenv $VENV"
         python3 -m venv --clear "$VENV"
-        # --no-compile: Python compiles what gets imported on first use; byte-compiling all of
-        # the `ansible` package's collections up front cost 20 s of CPU for files nothing imports.
-        "$VENV/bin/pip" install -q --no-compile --disable-pip-version-check -r "$REQUIREMENTS" -c "$CONSTRAINTS" 2>&1 \
+        # pip byte-compiles what it installs: keep it so, the shells here set PYTHONDONTWRITEBYTECODE,
+        # and without pip's .pyc files every ansible-playbook would compile ansible-core again.
+        "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQUIREMENTS" -c "$CONSTRAINTS" 2>&1 \
             | grep -v "^WARNING: Location" || true
         "$VENV/bin/python" -c "import $VENV_IMPORTS" || return 1
         echo "$want" > "$stamp"

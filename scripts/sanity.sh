@@ -19,7 +19,7 @@ ensure_sanity_tools() {
     if [ "$(cat "$tools/.requirements.sha256" 2>/dev/null)" != "$want" ]; then
         rm -rf "$tools"
         python3 -m venv "$tools"
-        "$tools/bin/pip" install -q --no-compile --disable-pip-version-check -r "$requirements" 2>&1 \
+        "$tools/bin/pip" install -q --disable-pip-version-check -r "$requirements" 2>&1 \
             | grep -v "^WARNING: Location" || true
         "$tools/bin/shellcheck" --version > /dev/null
         echo "$want" > "$tools/.requirements.sha256"
