@@ -88,10 +88,10 @@ run_core() {
 }
 
 # ansible-test sanity on the oldest core keeps one core busy: it runs beside the other cores' runs.
-# It leaves out the tests whose verdict cannot depend on the core: each runs a linter of its own
-# (each in a virtualenv of its own, built for this run) on files that make sanity checks on the
-# newest core already. What the core decides stays: validate-modules, import, compile, pylint's
-# Ansible checks, ansible-doc, runtime-metadata, the ignore file.
+# It leaves out the linters whose verdict cannot depend on the core: each would build a virtualenv
+# of its own only to repeat what the sanity stage finds on the newest core. What the core decides
+# stays: validate-modules, import, compile, pylint's Ansible checks, ansible-doc, runtime-metadata,
+# the ignore file.
 CORE_INDEPENDENT_SANITY_TESTS=(changelog pep8 yamllint shellcheck pslint)
 
 run_oldest_sanity() {
