@@ -9,7 +9,8 @@ import sys
 import threading
 
 from cocon_simulator import dialects, model, persistence
-from cocon_simulator.server import SHELL_BEHAVIOURS, WRITE_DELAY, CoconService, FaultKnobs, SimulatorServer
+from cocon_simulator.server import (
+    RENDEZVOUS_TIMEOUT, SHELL_BEHAVIOURS, WRITE_DELAY, CoconService, FaultKnobs, SimulatorServer)
 
 PASSWORD_ENV = "COCON_SIMULATOR_PASSWORD"
 
@@ -26,6 +27,13 @@ def _positive(text):
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
+
+
+def _rendezvous(text):
+    count, _, prefix = text.partition(":")
+    if not prefix:
+        raise argparse.ArgumentTypeError("expected COUNT:PREFIX, e.g. 2:/domain/d.local/integrations/list")
+    return _positive(count), prefix
 
 
 def _dialect(text):
@@ -76,6 +84,11 @@ def parse_args(argv):
     parser.add_argument("--drop-after", type=_positive, help="reset the connection on the Nth command")
     parser.add_argument("--refuse-login", action="store_true", help="reject every password")
     parser.add_argument(
+        "--rendezvous", type=_rendezvous, metavar="COUNT:PREFIX",
+        help="hold the first COUNT commands that start with PREFIX until all of them have come (at most "
+        "%d s), then run them together" % RENDEZVOUS_TIMEOUT,
+    )
+    parser.add_argument(
         "--shell", choices=SHELL_BEHAVIOURS, default="served",
         help="interactive sessions: served (default), refused (the shell request is denied), or silent "
         "(accepted, then never a prompt nor an answer); exec channels are not affected",
@@ -110,6 +123,7 @@ def main(argv=None):
         drop_after=args.drop_after,
         refuse_login=args.refuse_login,
         shell=args.shell,
+        rendezvous=args.rendezvous,
     )
     service = CoconService(
         console,

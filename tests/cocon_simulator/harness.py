@@ -37,8 +37,9 @@ class Simulator:
     (a dict in the state-file shape; gaps are filled, see model.normalize_state) replaces
     the factory state. ``state()`` holds every change answered so far, whatever
     ``write_delay`` (None: the simulator's default). ``shell``: ``"served"``, ``"refused"`` or
-    ``"silent"`` (see ``--shell``). The password is random unless given, and reaches the subprocess
-    through its environment, never its command line.
+    ``"silent"`` (see ``--shell``). ``rendezvous``: ``(count, prefix)``, see ``--rendezvous``.
+    The password is random unless given, and reaches the subprocess through its environment,
+    never its command line.
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class Simulator:
         seed=None,
         drop_after=None,
         refuse_login=False,
+        rendezvous=None,
         shell="served",
         write_delay=None,
         workdir=None,
@@ -73,6 +75,7 @@ class Simulator:
             "seed": seed,
             "drop_after": drop_after,
             "refuse_login": refuse_login,
+            "rendezvous": rendezvous,
             "shell": shell,
             "write_delay": write_delay,
         }
@@ -116,6 +119,8 @@ class Simulator:
             argv += ["--drop-after", str(knobs["drop_after"])]
         if knobs["refuse_login"]:
             argv.append("--refuse-login")
+        if knobs["rendezvous"]:
+            argv += ["--rendezvous", "%d:%s" % knobs["rendezvous"]]
         if knobs["shell"] != "served":
             argv += ["--shell", knobs["shell"]]
         if knobs["write_delay"] is not None:

@@ -20,6 +20,8 @@ log = logging.getLogger("cocon_simulator")
 
 # Seconds between a change and the write of the state file that holds it (see flush()).
 WRITE_DELAY = 0.2
+# Longest a rendezvous holds a command for the others (then it is answered anyway).
+RENDEZVOUS_TIMEOUT = 120.0
 SHELL_BEHAVIOURS = ("served", "refused", "silent")
 
 
@@ -31,6 +33,10 @@ class FaultKnobs:
     drop_after: int = None
     refuse_login: bool = False
     shell: str = "served"  # served | refused | silent (accepted, never a prompt nor an answer)
+    # (count, prefix): the first ``count`` commands that start with ``prefix`` are held until all
+    # of them have come, then run together: a race between sessions that happens on every run,
+    # whatever the load, instead of one that a latency makes likely.
+    rendezvous: tuple = None
 
 
 class CoconService:
@@ -54,6 +60,8 @@ class CoconService:
         self._write_delay = write_delay
         self._unsaved = threading.Event()
         self._closed = False
+        self._rendezvous = threading.Condition()
+        self._rendezvous_arrived = 0
         if write_delay:
             threading.Thread(target=self._write_behind, daemon=True).start()
 
@@ -76,6 +84,7 @@ class CoconService:
                 self.command_log.record(conn, mode, command, "dropped")
                 return None
             locked = self.knobs.locked_rate > 0 and self._rng.random() < self.knobs.locked_rate
+        self._meet_the_others(command)
         started_at = datetime.datetime.now()
         clock = time.monotonic()
         if self.knobs.latency_ms:
@@ -95,6 +104,19 @@ class CoconService:
         elapsed_ms = int((time.monotonic() - clock) * 1000)
         crlf = mode == "shell" or self.dialect.crlf_flat
         return formatting.with_footer(body, started_at, elapsed_ms, crlf=crlf)
+
+    def _meet_the_others(self, command):
+        if not self.knobs.rendezvous:
+            return
+        count, prefix = self.knobs.rendezvous
+        if not command.lstrip("/").startswith(prefix.lstrip("/")):
+            return
+        with self._rendezvous:
+            if self._rendezvous_arrived >= count:
+                return
+            self._rendezvous_arrived += 1
+            self._rendezvous.notify_all()
+            self._rendezvous.wait_for(lambda: self._rendezvous_arrived >= count, RENDEZVOUS_TIMEOUT)
 
     # -- the state file ---------------------------------------------------------------
     # Rewriting the whole file after every change made the simulator, not the client, the

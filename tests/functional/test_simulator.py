@@ -438,6 +438,26 @@ def test_latency_knob_delays_every_command(make_simulator):
     client.close()
 
 
+def test_rendezvous_holds_the_first_matching_commands_until_all_have_come(make_simulator):
+    sim = make_simulator(rendezvous=(2, "/domain/biysk.local/integrations/list"))
+    clients = [connect(sim) for _index in range(2)]
+    answers = []
+    first = threading.Thread(target=lambda: answers.append(run(clients[0], "domain/biysk.local/integrations/list")))
+    first.start()
+    assert run(clients[1], "domain/list")  # not held: another command
+    first.join(1.0)
+    assert first.is_alive() and answers == []  # held until the second one comes
+    second = run(clients[1], "/domain/biysk.local/integrations/list")
+    first.join(10)
+    assert not first.is_alive()
+    assert answers == [second]
+    started = time.monotonic()
+    run(clients[0], "domain/biysk.local/integrations/list")  # the rendezvous is over: answered at once
+    assert time.monotonic() - started < 1
+    for client in clients:
+        client.close()
+
+
 def test_locked_rate_one_locks_everything_and_changes_nothing(make_simulator):
     sim = make_simulator(locked_rate=1.0)
     client = connect(sim)
