@@ -47,12 +47,14 @@ def test_tcp_nodelay_keeps_commands_fast(make_simulator):
     simulator = make_simulator()
     with client_for(simulator) as client:
         client.run("/domain/list")
-        started = time.monotonic()
-        for _attempt in range(20):
+        durations = []
+        for _attempt in range(21):
+            started = time.monotonic()
             client.run("/domain/list")
-        per_command = (time.monotonic() - started) / 20
-    # Without TCP_NODELAY each exec round trip waits for a delayed ACK (~40 ms).
-    assert per_command < 0.035, per_command
+            durations.append(time.monotonic() - started)
+    # Without TCP_NODELAY every exec round trip waits for a delayed ACK (~40 ms); the median
+    # keeps a moment of load on a busy machine from failing the test.
+    assert sorted(durations)[10] < 0.035, durations
 
 
 def test_unknown_host_key_fails_in_strict_mode(simulator, tmp_path):
