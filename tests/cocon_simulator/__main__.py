@@ -30,8 +30,8 @@ def _positive(text):
 
 
 def _rendezvous(text):
-    count, _, prefix = text.partition(":")
-    if not prefix:
+    count, colon, prefix = text.partition(":")
+    if not colon or not prefix:
         raise argparse.ArgumentTypeError("expected COUNT:PREFIX, e.g. 2:/domain/d.local/integrations/list")
     return _positive(count), prefix
 
