@@ -16,7 +16,7 @@ session ([seen]: batch use of the interactive shell works), opened as the first 
 fresh connection: one login per connection instead of one per command.  Whether the console's
 interactive session works is decided once per run (``interactive_shell``), by behaviour: a
 prompt must come, and ``/domain/list`` sent through it must come back with a footer and the
-next prompt, each within the short probe timeout.  A session that is refused, closed, silent
+next prompt, each within a short timeout (at least 5 s: see SHELL_PROBE_TIMEOUT_MIN).  A session that is refused, closed, silent
 or answers without a footer makes the run go on with one connection per command, as public
 scripts do, with a warning.
 
@@ -82,7 +82,12 @@ EXEC_MODES = ("auto", "channels", "connection_per_command", "shell")
 HOST_KEY_POLICIES = ("strict", "accept-new")
 # [seen] read-only and present on every release: asked on a second channel to test it.
 CHANNEL_PROBE_COMMAND = "/domain/list"
+# The shortest wait for a test's answer weighs what a wrong verdict costs. A second channel
+# wrongly found unserved costs little (the run goes on through interactive sessions); a session
+# wrongly found unusable costs one SSH login per command for the rest of the run, so a busy
+# controller or a slow link must not decide it.
 CHANNEL_PROBE_TIMEOUT_MIN = 1.0
+SHELL_PROBE_TIMEOUT_MIN = 5.0
 CHANNEL_PROBE_TIMEOUT_FACTOR = 5
 TRANSPORT_THREAD_EXIT_WAIT = 5.0
 SHELL_PTY = dict(term="dumb", width=4000, height=1000)
@@ -390,9 +395,10 @@ class CoconClient(object):
         self._drop_transport()  # left over from before a fallback
         return self._send_on_new_connection(command)
 
-    def _probe_timeout(self):
-        """Short, for a read nobody needs: at least 1 s, 5 times the slowest answer so far."""
-        return min(self.timeout, max(CHANNEL_PROBE_TIMEOUT_MIN, CHANNEL_PROBE_TIMEOUT_FACTOR * self._slowest_answer))
+    def _probe_timeout(self, shell=False):
+        """Short, for a read nobody needs: at least the minimum, 5 times the slowest answer so far."""
+        minimum = SHELL_PROBE_TIMEOUT_MIN if shell else CHANNEL_PROBE_TIMEOUT_MIN
+        return min(self.timeout, max(minimum, CHANNEL_PROBE_TIMEOUT_FACTOR * self._slowest_answer))
 
     def _probe_second_channel(self):
         """Ask a harmless read on a second channel of this connection, with a short timeout."""
@@ -542,7 +548,7 @@ class CoconClient(object):
 
     def _probe_shell(self):
         """Open this client's interactive session and ask the harmless read through it, with a short timeout."""
-        timeout = self._probe_timeout()
+        timeout = self._probe_timeout(shell=True)
         if self._transport is None:
             self._transport = self._open_transport()
         self.commands_sent += 1

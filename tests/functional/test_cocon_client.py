@@ -184,7 +184,7 @@ def test_a_second_channel_that_is_not_served_means_an_interactive_session(make_s
 @pytest.mark.parametrize("dialect, shell, how", [
     ("one_channel_refused", "refused", "did not serve an interactive session (Channel closed.)"),
     ("one_channel_closed", "refused", "did not serve an interactive session (Channel closed.)"),
-    ("one_channel_refused", "silent", "did not serve an interactive session (CoCon did not show its prompt within 1.0s)"),
+    ("one_channel_refused", "silent", "did not serve an interactive session (CoCon did not show its prompt within 5.0s)"),
 ])
 def test_without_an_interactive_session_a_connection_per_command(make_simulator, dialect, shell, how):
     simulator = make_simulator(dialect=dialect, shell=shell)

@@ -160,6 +160,7 @@ def client_for(console, **options):
 @pytest.fixture(autouse=True)
 def short_probe(monkeypatch):
     monkeypatch.setattr(cocon_client, "CHANNEL_PROBE_TIMEOUT_MIN", 0.3)
+    monkeypatch.setattr(cocon_client, "SHELL_PROBE_TIMEOUT_MIN", 0.3)
 
 
 def test_a_second_channel_that_answers_keeps_one_connection():
@@ -298,3 +299,14 @@ def test_the_first_channel_of_a_fresh_connection_closing_is_a_connection_error()
     with pytest.raises(CoconConnectionError) as error:
         client.run("/domain/list")
     assert "without an answer" in str(error.value) and len(console.transports) == 1
+
+
+def test_the_session_test_waits_longer_than_the_channel_test(monkeypatch):
+    # The module's own minimums, not the short ones of the tests above.
+    monkeypatch.undo()
+    client = CoconClient(password="x", known_hosts=None, timeout=30)
+    assert (client._probe_timeout(), client._probe_timeout(shell=True)) == (1.0, 5.0)
+    client._slowest_answer = 2.0  # a slow console: 5 times its slowest answer, for both tests
+    assert (client._probe_timeout(), client._probe_timeout(shell=True)) == (10.0, 10.0)
+    client._slowest_answer = 10.0  # never longer than cocon_timeout
+    assert (client._probe_timeout(), client._probe_timeout(shell=True)) == (30, 30)
