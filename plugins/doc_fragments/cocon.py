@@ -69,11 +69,10 @@ options:
         O(cocon_timeout) is never sent again (it may still run).
       - After that fallback each connection opens one interactive console session as the first channel of
         a fresh SSH connection and sends its commands through it one by one (one login per connection,
-        not per command). The session is tested once per run, with a timeout of at least 5 seconds (5 times the
-        slowest answer so far); it must show a prompt and answer C(/domain/list) with its footer and
-        the next prompt. A session that is
-        refused, closed, silent or answers without a footer makes the run go on with one SSH connection
-        per command, with a warning. A command written to a session whose answer does not come back is
+        not per command). The session is tested once per run, with a timeout of at least 5 seconds
+        (5 times the slowest answer so far); it must show a prompt and answer C(/domain/list) with its
+        footer and the next prompt. A session that is refused, closed, silent or answers without a
+        footer makes the run go on with one SSH connection per command, with a warning. A command written to a session whose answer does not come back is
         never sent again.
       - V(channels) is V(auto) without the test and the fallback.
       - V(connection_per_command) opens one SSH connection per command, as public ECSS-10 scripts do.

@@ -16,9 +16,9 @@ session ([seen]: batch use of the interactive shell works), opened as the first 
 fresh connection: one login per connection instead of one per command.  Whether the console's
 interactive session works is decided once per run (``interactive_shell``), by behaviour: a
 prompt must come, and ``/domain/list`` sent through it must come back with a footer and the
-next prompt, each within a short timeout (at least 5 s: see SHELL_PROBE_TIMEOUT_MIN).  A session that is refused, closed, silent
-or answers without a footer makes the run go on with one connection per command, as public
-scripts do, with a warning.
+next prompt, each within a short timeout (at least 5 s: see SHELL_PROBE_TIMEOUT_MIN).  A
+session that is refused, closed, silent or answers without a footer makes the run go on with
+one connection per command, as public scripts do, with a warning.
 
 Which command may be sent again after a bad channel:
 - refused, or closed before any byte and without an exit status while the connection stays
@@ -395,9 +395,8 @@ class CoconClient(object):
         self._drop_transport()  # left over from before a fallback
         return self._send_on_new_connection(command)
 
-    def _probe_timeout(self, shell=False):
-        """Short, for a read nobody needs: at least the minimum, 5 times the slowest answer so far."""
-        minimum = SHELL_PROBE_TIMEOUT_MIN if shell else CHANNEL_PROBE_TIMEOUT_MIN
+    def _probe_timeout(self, minimum):
+        """Short, for a read nobody needs: at least ``minimum``, 5 times the slowest answer so far."""
         return min(self.timeout, max(minimum, CHANNEL_PROBE_TIMEOUT_FACTOR * self._slowest_answer))
 
     def _probe_second_channel(self):
@@ -405,7 +404,7 @@ class CoconClient(object):
         with self.capabilities.channel_probe_lock:
             if self.capabilities.exec_channels_per_connection is not None:
                 return
-            timeout = self._probe_timeout()
+            timeout = self._probe_timeout(CHANNEL_PROBE_TIMEOUT_MIN)
             self.commands_sent += 1
             try:
                 self._exec(self._transport, CHANNEL_PROBE_COMMAND, timeout)
@@ -548,7 +547,7 @@ class CoconClient(object):
 
     def _probe_shell(self):
         """Open this client's interactive session and ask the harmless read through it, with a short timeout."""
-        timeout = self._probe_timeout(shell=True)
+        timeout = self._probe_timeout(SHELL_PROBE_TIMEOUT_MIN)
         if self._transport is None:
             self._transport = self._open_transport()
         self.commands_sent += 1

@@ -220,7 +220,7 @@ def test_two_simultaneous_site_runs_share_one_integration_and_key(make_simulator
     clusters = [make_cluster(simulator, node_names=("node%d" % index,), domains=domains) for index in (1, 2)]
     processes = [subprocess.Popen(c.command(), env=c.environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   text=True) for c in clusters]
-    outputs = [p.communicate(timeout=300)[0] for p in processes]
+    outputs = [p.communicate(timeout=240)[0] for p in processes]
     for process, output in zip(processes, outputs):
         assert process.returncode == 0, output[-5000:]
     commands = simulator.commands()

@@ -305,8 +305,9 @@ def test_the_session_test_waits_longer_than_the_channel_test(monkeypatch):
     # The module's own minimums, not the short ones of the tests above.
     monkeypatch.undo()
     client = CoconClient(password="x", known_hosts=None, timeout=30)
-    assert (client._probe_timeout(), client._probe_timeout(shell=True)) == (1.0, 5.0)
+    minimums = (cocon_client.CHANNEL_PROBE_TIMEOUT_MIN, cocon_client.SHELL_PROBE_TIMEOUT_MIN)
+    assert [client._probe_timeout(minimum) for minimum in minimums] == [1.0, 5.0]
     client._slowest_answer = 2.0  # a slow console: 5 times its slowest answer, for both tests
-    assert (client._probe_timeout(), client._probe_timeout(shell=True)) == (10.0, 10.0)
+    assert [client._probe_timeout(minimum) for minimum in minimums] == [10.0, 10.0]
     client._slowest_answer = 10.0  # never longer than cocon_timeout
-    assert (client._probe_timeout(), client._probe_timeout(shell=True)) == (30, 30)
+    assert [client._probe_timeout(minimum) for minimum in minimums] == [30, 30]
